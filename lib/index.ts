@@ -1,0 +1,35 @@
+/**
+ * objectproxypool: a pool of workers, each holding its own instance of your class, driven from one typed proxy.
+ * @packageDocumentation
+ */
+export { ProxyPool } from './pool/proxy-pool.ts';
+export type { PoolOptions, KindName } from './pool/options.ts';
+export type {
+  CallOptions,
+  CallResult,
+  CloseOptions,
+  FieldNames,
+  MapArgs,
+  MethodNames,
+  PoolApi,
+  PoolInfo,
+  PoolProxy,
+  RemoteFields,
+  RemoteMethod,
+  RemoteMethods,
+} from './pool/types.ts';
+export { repeat, range, type Repeat } from './pool/map-args.ts';
+export {
+  ArgumentError,
+  PoolClosedError,
+  TimeoutError,
+  UnknownMethodError,
+  WorkerExitedError,
+  remoteInfo,
+  type RemoteInfo,
+} from './pool/errors.ts';
+export { registerErrorClass } from './protocol/error-codec.ts';
+export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
+export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
+export { Rng } from './runtime/rng.ts';
+export * from './shared/index.ts';

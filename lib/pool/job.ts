@@ -1,0 +1,100 @@
+/**
+ * One call in progress: a broadcast, a map or a field operation. It collects per-task outcomes in task order and
+ * ends exactly once — on completion, on the first error (fail-fast), on timeout or abort — releasing its timer
+ * and abort listener and telling workers to skip the tasks it no longer needs.
+ */
+import type { CallOptions } from './types.ts';
+import { TimeoutError } from './errors.ts';
+
+export class Job {
+  readonly promise: Promise<unknown[]>;
+  private resolve!: (value: unknown[]) => void;
+  private reject!: (error: unknown) => void;
+  private readonly values: unknown[];
+  private readonly errors: Array<unknown> | undefined;
+  private remaining: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private abortListener: (() => void) | undefined;
+  done = false;
+  /** Run when the job ends early, to cancel work already sent. */
+  onEarlyEnd: (() => void) | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly taskCount: number,
+    private readonly options: CallOptions,
+    private readonly onEnd: (job: Job) => void,
+  ) {
+    this.values = new Array(taskCount);
+    this.errors = options.settle === 'all' ? new Array(taskCount) : undefined;
+    this.remaining = taskCount;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    const { timeout, signal } = options;
+    if (signal?.aborted) {
+      this.fail(signal.reason);
+      return;
+    }
+    if (timeout !== undefined) {
+      this.timer = setTimeout(() => this.fail(new TimeoutError(method, timeout)), timeout);
+    }
+    if (signal) {
+      this.abortListener = () => this.fail(signal.reason);
+      signal.addEventListener('abort', this.abortListener, { once: true });
+    }
+    if (taskCount === 0) this.finish();
+  }
+
+  get settleAll(): boolean {
+    return this.errors !== undefined;
+  }
+
+  taskOk(index: number, value: unknown): void {
+    if (this.done) return;
+    this.values[index] = value;
+    if (--this.remaining === 0) this.finish();
+  }
+
+  taskFailed(index: number, error: unknown): void {
+    if (this.done) return;
+    if (!this.errors) {
+      this.fail(error);
+      return;
+    }
+    this.errors[index] = error;
+    this.values[index] = FAILED;
+    if (--this.remaining === 0) this.finish();
+  }
+
+  /** End the whole job with an error (fail-fast, timeout, abort, worker loss, close). */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.end();
+    this.onEarlyEnd?.();
+    this.reject(error);
+  }
+
+  private finish(): void {
+    this.end();
+    if (!this.errors) {
+      this.resolve(this.values);
+      return;
+    }
+    this.resolve(
+      this.values.map((value, i) =>
+        value === FAILED ? { status: 'rejected', reason: this.errors![i] } : { status: 'fulfilled', value },
+      ),
+    );
+  }
+
+  private end(): void {
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.abortListener) this.options.signal!.removeEventListener('abort', this.abortListener);
+    this.onEnd(this);
+  }
+}
+
+const FAILED = Symbol('failed');

@@ -1,0 +1,93 @@
+/** The pool's options, validated up front so that a mistake fails before any worker starts. */
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import { ArgumentError } from './errors.ts';
+
+export type KindName = 'thread' | 'inline';
+
+export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
+  /** Number of workers (instances). Default: the machine's available parallelism. */
+  workers?: number;
+  /** Constructor arguments: the same for all, or a function of the worker index for per-worker arguments. */
+  args?: Args | ((workerIndex: number) => Args);
+  /** Where instances run. Default 'thread'. 'inline' runs them in this thread (debugging, notebooks). */
+  kind?: KindName;
+  /** The module that exports the class: `import.meta.url` of that module, a file URL, or a path. */
+  module?: string | URL;
+  /** The export's name when it differs from the class's own name. */
+  exportName?: string;
+  /**
+   * Bundler form: a function creating the worker, e.g. `() => new Worker(new URL('./model.worker.js', import.meta.url))`.
+   * The worker script calls `expose(Class)` from 'objectproxypool/worker'.
+   */
+  worker?: () => unknown;
+  /** Argument slot i of every map call goes to worker i; map calls need exactly `workers` tasks. */
+  dedicated?: boolean;
+  /** Seed from which each worker's `workerContext().seed` is derived. Default: random, readable in `pool.info.seed`. */
+  seed?: number;
+  /** Error classes to rebuild when workers throw them (in addition to those registered with registerErrorClass). */
+  errorClasses?: Array<new (...args: any[]) => Error>;
+  /** Thread kind: V8 heap limits per worker. */
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
+}
+
+export interface ResolvedOptions {
+  workers: number;
+  argsFor: (index: number) => unknown[];
+  kind: KindName;
+  module?: string;
+  exportName: string;
+  worker?: () => unknown;
+  dedicated: boolean;
+  seed: number;
+}
+
+const known = new Set(['workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits']);
+
+export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
+  if (typeof Class !== 'function' || typeof (Class as { prototype?: unknown }).prototype !== 'object') {
+    throw new ArgumentError(`ProxyPool.create expects a class as first argument, got ${Class === null ? 'null' : typeof Class}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new ArgumentError(`unknown pool option "${key}"; known options: ${[...known].join(', ')}`);
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new ArgumentError(`option workers must be a positive integer, got ${String(workers)}`);
+  }
+  const kind = options.kind ?? 'thread';
+  if (kind !== 'thread' && kind !== 'inline') {
+    throw new ArgumentError(`option kind must be 'thread' or 'inline', got ${JSON.stringify(kind)}`);
+  }
+  const args = options.args ?? [];
+  if (typeof args !== 'function' && !Array.isArray(args)) {
+    throw new ArgumentError('option args must be an array of constructor arguments or a function (workerIndex) => array');
+  }
+  const argsFor = (index: number): unknown[] => {
+    const value = typeof args === 'function' ? args(index) : args;
+    if (!Array.isArray(value)) throw new ArgumentError(`option args(${index}) must return an array, got ${typeof value}`);
+    return value;
+  };
+  const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
+  if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
+  const module = options.module === undefined ? undefined : toModuleUrl(options.module);
+  const exportName = options.exportName ?? (Class as { name: string }).name;
+  if (kind === 'thread' && !module && !options.worker) {
+    throw new ArgumentError(
+      `ProxyPool needs to know where ${exportName || 'the class'} lives: pass { module: import.meta.url } from the module ` +
+        `that exports it (or a URL/path to it), or { worker: () => new Worker(...) } whose script calls expose()`,
+    );
+  }
+  if (options.worker !== undefined && typeof options.worker !== 'function') {
+    throw new ArgumentError('option worker must be a function returning a new Worker');
+  }
+  return { workers, argsFor, kind, module, exportName, worker: options.worker, dedicated: options.dedicated ?? false, seed: seed >>> 0 };
+}
+
+function toModuleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module === '') throw new ArgumentError('option module must be a URL or a path');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
+  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
+}

@@ -1,0 +1,44 @@
+/** `ProxyPool.create`: start the workers, construct the instances, hand back the typed proxy. */
+import { registerErrorClass } from '../protocol/error-codec.ts';
+import { resolveOptions, type PoolOptions } from './options.ts';
+import { PoolCore } from './pool-core.ts';
+import { makePoolProxy, reservedNames } from './proxy.ts';
+import type { CallOptions, PoolProxy } from './types.ts';
+
+type AnyClass = abstract new (...args: any[]) => any;
+
+/** A pool of instances of T driven through one proxy. The same name is the factory: `ProxyPool.create(...)`. */
+export type ProxyPool<T, O extends CallOptions = {}> = PoolProxy<T, O>;
+
+const warnedClasses = new WeakSet<object>();
+
+export const ProxyPool = {
+  /**
+   * Starts `options.workers` workers, each constructing `new Class(...args)`, and resolves once all are ready.
+   * If any constructor throws, rejects with that error and leaves no worker running.
+   *
+   * @example
+   * const pool = await ProxyPool.create(Walker, { workers: 4, module: import.meta.url, seed: 42 });
+   * const positions = await pool.walk(1000);       // every walker, results in worker order
+   * const sums = await pool.add.map(range(20), range(20)); // task i gets (i, i), results in input order
+   * await pool.close();
+   */
+  async create<C extends AnyClass>(
+    Class: C,
+    options: PoolOptions<ConstructorParameters<C>> = {},
+  ): Promise<ProxyPool<InstanceType<C>>> {
+    const resolved = resolveOptions(Class, options);
+    for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
+    const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved);
+    const shadowed = [...core.methods].filter((name) => reservedNames.has(name));
+    if (shadowed.length > 0 && !warnedClasses.has(Class)) {
+      warnedClasses.add(Class);
+      process.emitWarning(
+        `${resolved.exportName} has methods named like the pool's own API (${shadowed.join(', ')}); ` +
+          `call them as pool.methods.${shadowed[0]}(...)`,
+        { code: 'OBJECTPROXYPOOL_SHADOWED_METHOD' },
+      );
+    }
+    return makePoolProxy<InstanceType<C>>(core);
+  },
+};

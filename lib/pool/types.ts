@@ -1,0 +1,96 @@
+/**
+ * The proxy's types, derived from the user's class (in the spirit of comlink's `Remote<T>`):
+ * `pool.m(...args)` broadcasts and resolves to `Awaited<R>[]`; `pool.m.map(...iterables)` takes one iterable per
+ * parameter. The pool's own names (`close`, `with`, `methods`, `fields`, `info`) win over user methods of the same
+ * name, and `pool.methods.x` always reaches the user's method — the documented escape hatch.
+ */
+import type { Repeat } from './map-args.ts';
+
+/** Options of one call; set them with `pool.with(options)`. They never mix with the method's own arguments. */
+export interface CallOptions {
+  /** Map calls: every worker takes exactly one task of a round before any takes another (no timeouts involved). */
+  synchronize?: boolean;
+  /** Reject with a TimeoutError after this many milliseconds. Running tasks finish in their worker; queued ones are dropped. */
+  timeout?: number;
+  /** Reject with the signal's reason when it aborts; queued tasks are dropped. */
+  signal?: AbortSignal;
+  /** 'fail-fast' (default): reject on the first error. 'all': resolve to one PromiseSettledResult per task. */
+  settle?: 'fail-fast' | 'all';
+  /** Map calls: tasks per message. Default ceil(tasks / (4 × workers)), as in Python's multiprocessing. */
+  chunkSize?: number;
+  /** Map calls: iterables of different lengths are an error instead of shortest-wins. */
+  strict?: boolean;
+}
+
+type AnyFunction = (...args: any[]) => any;
+
+/** Names of T's methods (function-valued members). */
+export type MethodNames<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] & string;
+/** Names of T's data fields. */
+export type FieldNames<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? never : K }[keyof T] & string;
+
+/** What a call resolves to: one entry per task (per worker for a broadcast), plain or settled. */
+export type CallResult<R, O extends CallOptions> = O extends { settle: 'all' }
+  ? PromiseSettledResult<Awaited<R>>[]
+  : Awaited<R>[];
+
+/** One iterable per parameter of the method; `repeat(x)` for a constant. */
+export type MapArgs<P extends readonly unknown[]> = { [I in keyof P]: Iterable<P[I]> | Repeat<P[I]> };
+
+/** A method of the class as seen through the pool. */
+export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}> {
+  /** Broadcast: run on every instance exactly once; results in worker order. */
+  (...args: Parameters<F>): Promise<CallResult<ReturnType<F>, O>>;
+  /** map_args: task i receives the i-th element of each iterable; results in input order. */
+  map(...args: MapArgs<Parameters<F>>): Promise<CallResult<ReturnType<F>, O>>;
+}
+
+/** All of T's methods as remote methods, with nothing of the pool's own API mixed in. */
+export type RemoteMethods<T, O extends CallOptions = {}> = { readonly [K in MethodNames<T>]: T[K] extends AnyFunction ? RemoteMethod<T[K], O> : never };
+
+/** Reading and writing instance fields on every worker. */
+export interface RemoteFields<T> {
+  /** The field's value on every instance, in worker order. */
+  get<K extends FieldNames<T>>(field: K): Promise<Awaited<T[K]>[]>;
+  /** Sets the field to the same value on every instance. */
+  set<K extends FieldNames<T>>(field: K, value: T[K]): Promise<void>;
+  /** Sets the field on each instance from an iterable: worker i gets the i-th value (exactly `size` values). */
+  setEach<K extends FieldNames<T>>(field: K, values: Iterable<T[K]>): Promise<void>;
+}
+
+export interface PoolInfo {
+  /** Number of workers. */
+  readonly size: number;
+  readonly kind: string;
+  /** The pool seed each worker's seed is derived from; pass it back as `seed` to reproduce a run. */
+  readonly seed: number;
+  readonly dedicated: boolean;
+  /** Workers still running. */
+  readonly alive: number;
+  /** Tasks completed per worker, in worker order. */
+  readonly tasksDone: readonly number[];
+  readonly state: 'open' | 'closing' | 'closed';
+}
+
+export interface CloseOptions {
+  /** Reject in-flight calls at once and end the workers instead of letting the calls finish. */
+  force?: boolean;
+}
+
+/** The pool's own API. These names take precedence over user methods; use `methods` to reach shadowed ones. */
+export interface PoolApi<T, O extends CallOptions = {}> extends AsyncDisposable {
+  /** Waits for in-flight calls, disposes every instance, ends every worker. Later calls reject. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+  /** The same pool, with these options applied to every call made through the returned view. */
+  with<const O2 extends CallOptions>(options: O2): PoolProxy<T, Omit<O, keyof O2> & O2>;
+  /** Every user method, including those whose names the pool's own API shadows. */
+  readonly methods: RemoteMethods<T, O>;
+  readonly fields: RemoteFields<T>;
+  readonly info: PoolInfo;
+}
+
+/** Names the pool reserves for itself. */
+export type ReservedName = keyof PoolApi<unknown>;
+
+/** What `ProxyPool.create` resolves to. */
+export type PoolProxy<T, O extends CallOptions = {}> = PoolApi<T, O> & Omit<RemoteMethods<T, O>, ReservedName>;

@@ -1,0 +1,151 @@
+/**
+ * The host's side of one worker: an outbox flushed once per tick (coalescing every request issued in the same
+ * tick into one postMessage), the table of requests awaiting an answer, and what to do when the worker dies.
+ */
+import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
+import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
+import { ArgumentError, WorkerExitedError } from './errors.ts';
+
+/** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
+export interface Pending {
+  method: string;
+  settle(response: Response): void;
+  fail(error: Error): void;
+}
+
+export class WorkerSlot {
+  readonly pending = new Map<number, Pending>();
+  private outbox: Request[] = [];
+  private flushScheduled = false;
+  alive = true;
+  /** Set once the worker has exited or been terminated; further requests fail at once. */
+  exitError: Error | undefined;
+  /** Tasks completed on this worker (metrics and tests). */
+  tasksDone = 0;
+
+  constructor(
+    readonly index: number,
+    readonly channel: WorkerChannel,
+    private readonly onIdleChange: (slot: WorkerSlot, busy: boolean) => void,
+    onExit: (slot: WorkerSlot, info: ExitInfo) => void,
+  ) {
+    channel.onMessage((batch) => this.receive(batch));
+    channel.onExit((info) => onExit(this, info));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Queue a request; `pending` hears the answer, or the reason there will be none. */
+  send(request: Request, id: number, pending: Pending): void {
+    if (!this.alive) {
+      pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));
+      return;
+    }
+    if (this.pending.size === 0) this.onIdleChange(this, true);
+    this.pending.set(id, pending);
+    this.push(request);
+  }
+
+  /** Queue a request nobody answers (cancellation). */
+  notify(request: Request): void {
+    if (this.alive) this.push(request);
+  }
+
+  private push(request: Request): void {
+    this.outbox.push(request);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    if (!this.alive) return;
+    try {
+      this.channel.post(batch);
+    } catch {
+      // Something in the batch cannot be cloned. Send the rest; fail just the guilty requests, naming the argument.
+      for (const request of batch) {
+        try {
+          this.channel.post([request]);
+        } catch (error) {
+          this.rejectUncloneable(request, error);
+        }
+      }
+    }
+  }
+
+  private rejectUncloneable(request: Request, cause: unknown): void {
+    const id = request[1] as number;
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.delete(id);
+    pending.fail(new ArgumentError(`${pending.method}: ${describeUncloneable(request)} cannot be sent to a worker (${(cause as Error)?.message ?? cause})`, { cause }));
+  }
+
+  private receive(batch: Response[]): void {
+    for (const response of batch) {
+      const id = response[0];
+      const pending = this.pending.get(id);
+      if (!pending) continue;
+      this.delete(id);
+      if (response[1] === Status.Ok) this.tasksDone++;
+      else if (response[1] === Status.Chunk) this.tasksDone += (response[2] as unknown[]).length;
+      pending.settle(response);
+    }
+  }
+
+  delete(id: number): void {
+    if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
+  }
+
+  /** The worker is gone: every request still waiting on it fails with `error(method)`. */
+  die(error: (method: string) => Error): void {
+    this.alive = false;
+    this.outbox = [];
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.onIdleChange(this, false);
+    for (const pending of waiting) pending.fail(error(pending.method));
+  }
+}
+
+function describeUncloneable(request: Request): string {
+  const check = (value: unknown): boolean => {
+    try {
+      structuredClone(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  switch (request[0]) {
+    case Op.Call: {
+      const bad = request[3].findIndex((arg) => !check(arg));
+      return bad >= 0 ? `argument ${bad} (${typeName(request[3][bad])})` : 'an argument';
+    }
+    case Op.Chunk: {
+      for (let t = 0; t < request[3].length; t++) {
+        const bad = request[3][t].findIndex((arg) => !check(arg));
+        if (bad >= 0) return `argument ${bad} of a task (${typeName(request[3][t][bad])})`;
+      }
+      return 'an argument';
+    }
+    case Op.Set:
+      return `the value (${typeName(request[3])})`;
+    default:
+      return 'a value';
+  }
+}
+
+function typeName(value: unknown): string {
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value && typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}

@@ -1,0 +1,69 @@
+/**
+ * The wire protocol between a pool and its workers.
+ *
+ * Every postMessage carries a *batch*: an array of requests (host → worker) or responses (worker → host).
+ * Calls issued in the same tick are coalesced into one batch per worker, which is where most of our speed
+ * over other pools comes from (see docs/design.md, "Protocol"). Messages are tuples rather than objects
+ * because the structured-clone serializer writes every object key on every message.
+ */
+import type { EncodedError } from './error-codec.ts';
+
+export enum Op {
+  /** First message: what to construct and with which context. */
+  Init = 1,
+  /** Call one method once: `[Op.Call, id, method, args, hasHandles]`. */
+  Call = 2,
+  /** Call one method for each argument tuple, in order: `[Op.Chunk, id, method, argTuples, failFast, hasHandles]`. */
+  Chunk = 3,
+  /** Read an instance field: `[Op.Get, id, field]`. */
+  Get = 4,
+  /** Write an instance field: `[Op.Set, id, field, value, hasHandles]`. */
+  Set = 5,
+  /** Skip the not-yet-started tasks of a chunk: `[Op.Cancel, id]`. */
+  Cancel = 6,
+  /** Dispose the instance and acknowledge: `[Op.Close, id]`. */
+  Close = 7,
+}
+
+export enum Status {
+  Ok = 1,
+  Err = 2,
+  /** `[id, Status.Chunk, results, errors: [taskIndex, EncodedError][] | 0, hasHandles]`. */
+  Chunk = 3,
+  /** `[0, Status.Ready, methodNames]`: the instance is constructed. */
+  Ready = 4,
+  /** `[id, Status.Closed]`: the instance is disposed; the worker may now be ended. */
+  Closed = 5,
+}
+
+export interface WorkerContextData {
+  index: number;
+  count: number;
+  seed: number;
+  kind: string;
+}
+
+export interface InitPayload {
+  /** URL of the module exporting the class; absent when the worker was created with `expose(Class)`. */
+  module?: string;
+  exportName: string;
+  args: unknown[];
+  argsHaveHandles: boolean;
+  context: WorkerContextData;
+}
+
+export type Request =
+  | [Op.Init, InitPayload]
+  | [Op.Call, number, string, unknown[], boolean]
+  | [Op.Chunk, number, string, unknown[][], boolean, boolean]
+  | [Op.Get, number, string]
+  | [Op.Set, number, string, unknown, boolean]
+  | [Op.Cancel, number]
+  | [Op.Close, number];
+
+export type Response =
+  | [number, Status.Ok, unknown, boolean]
+  | [number, Status.Err, EncodedError]
+  | [number, Status.Chunk, unknown[], Array<[number, EncodedError]> | 0, boolean]
+  | [0, Status.Ready, string[]]
+  | [number, Status.Closed];

@@ -1,0 +1,106 @@
+/**
+ * Values that must not be copied — shared arrays, locks — cross the wire as small *handles* and are rebuilt on
+ * the other side around the same memory. Any class can take part by implementing `[toHandle]()` and registering
+ * a reviver for its tag; `lib/shared/` does so for SharedArrayWrapper and SharedLock.
+ *
+ * Only plain objects and arrays are searched (that is where users nest arrays: `{ grid, weights }`, `[a, b]`);
+ * Maps, Sets and class instances travel by structured clone untouched.
+ */
+
+/** A value implementing this method is sent as the handle it returns. */
+export const toHandle: unique symbol = Symbol.for('objectproxypool.toHandle') as any;
+
+export interface Handle {
+  /** Tag of the registered reviver. The key is a string so that it survives structured clone. */
+  __objectproxypool_handle__: string;
+  [key: string]: unknown;
+}
+
+export interface Shareable {
+  [toHandle](): Handle;
+}
+
+const HANDLE_KEY = '__objectproxypool_handle__';
+const revivers = new Map<string, (handle: Handle) => unknown>();
+
+export function registerHandleReviver(tag: string, revive: (handle: Handle) => unknown): void {
+  revivers.set(tag, revive);
+}
+
+function isPlainContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Replace shareables by their handles. Returns the input itself when nothing was replaced, so the common case
+ * allocates nothing; `found` tells the receiver whether it must look for handles at all.
+ */
+export function encodeValue(value: unknown, state = { found: false }, seen?: Set<object>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (typeof (value as Partial<Shareable>)[toHandle] === 'function') {
+    state.found = true;
+    return (value as Shareable)[toHandle]();
+  }
+  if (ArrayBuffer.isView(value) || !isPlainContainer(value)) return value;
+  seen ??= new Set();
+  if (seen.has(value)) return value;
+  seen.add(value);
+  let copy: any;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const encoded = encodeValue(item, state, seen);
+      if (encoded !== item) {
+        copy ??= value.slice();
+        copy[i] = encoded;
+      }
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      const encoded = encodeValue(item, state, seen);
+      if (encoded !== item) {
+        copy ??= { ...value };
+        copy[key] = encoded;
+      }
+    }
+  }
+  seen.delete(value);
+  return copy ?? value;
+}
+
+/** Encode each element of an argument list; `found` is true when any handle was produced. */
+export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean } {
+  const state = { found: false };
+  let out = args;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === null || typeof arg !== 'object') continue;
+    const encoded = encodeValue(arg, state);
+    if (encoded !== arg) {
+      if (out === args) out = args.slice();
+      out[i] = encoded;
+    }
+  }
+  return { args: out, found: state.found };
+}
+
+/** Rebuild handles into live objects, in place (the value is a fresh structured-clone copy we own). */
+export function decodeValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const tag = (value as Handle)[HANDLE_KEY];
+  if (typeof tag === 'string') {
+    const revive = revivers.get(tag);
+    if (!revive) throw new TypeError(`no reviver registered for shared handle "${tag}"; import objectproxypool in this worker`);
+    return revive(value as Handle);
+  }
+  if (!isPlainContainer(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = decodeValue(value[i]);
+  } else {
+    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = decodeValue((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

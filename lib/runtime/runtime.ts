@@ -1,0 +1,187 @@
+/**
+ * What runs inside a worker around the user's instance: construct it, then answer batches of requests.
+ * The same code serves every worker kind; a kind only supplies the endpoint (a MessagePort, `self`, ...).
+ */
+import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
+import { encodeError } from '../protocol/error-codec.ts';
+import { decodeValue, encodeValue } from '../protocol/value-codec.ts';
+import { attachContext, makeContext, withContext, type WorkerContext } from './context.ts';
+import { methodNamesOf } from './introspect.ts';
+import '../shared/index.ts';
+
+export interface RuntimeEndpoint {
+  post(batch: Response[]): void;
+  onMessage(handler: (batch: Request[]) => void): void;
+  /** Called once the Close acknowledgement is posted; the endpoint may end the worker. */
+  close(): void;
+}
+
+export type ClassSource = (init: InitPayload) => Promise<new (...args: any[]) => object>;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+
+export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void {
+  let instance: Record<string, any> | undefined;
+  let context: WorkerContext | undefined;
+  let callable = new Set<string>();
+  const cancelled = new Set<number>();
+  let outbox: Response[] = [];
+  let flushScheduled = false;
+
+  const flush = () => {
+    flushScheduled = false;
+    const batch = outbox;
+    outbox = [];
+    try {
+      endpoint.post(batch);
+    } catch {
+      // One result could not be cloned: send the others, and say which could not.
+      for (const response of batch) {
+        try {
+          endpoint.post([response]);
+        } catch (error) {
+          endpoint.post([[response[0], Status.Err, encodeError(uncloneable(response, error))]]);
+        }
+      }
+    }
+  };
+  const send = (response: Response) => {
+    outbox.push(response);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  };
+
+  const init = async (payload: InitPayload) => {
+    try {
+      const Class = await classSource(payload);
+      context = makeContext(payload.context);
+      const args = payload.argsHaveHandles ? (decodeValue(payload.args) as unknown[]) : payload.args;
+      const created = withContext(context, () => new Class(...args)) as Record<string, any>;
+      attachContext(created, context);
+      instance = created;
+      callable = new Set(methodNamesOf(created));
+      send([0, Status.Ready, [...callable]]);
+    } catch (error) {
+      send([0, Status.Err, encodeError(error)]);
+    }
+  };
+
+  const methodOf = (name: string): ((...args: unknown[]) => unknown) => {
+    if (!callable.has(name)) {
+      // Methods can be added to the instance after construction (service functions); look again before failing.
+      if (instance && typeof instance[name] === 'function' && methodNamesOf(instance).includes(name)) callable.add(name);
+      else throw new TypeError(`${name} is not a method of this instance; available: ${[...callable].join(', ') || '(none)'}`);
+    }
+    return instance![name];
+  };
+
+  const runChunk = async (id: number, method: string, tuples: unknown[][], failFast: boolean, hasHandles: boolean) => {
+    const results: unknown[] = new Array(tuples.length);
+    let errors: Array<[number, ReturnType<typeof encodeError>]> | 0 = 0;
+    let foundHandles = false;
+    for (let i = 0; i < tuples.length; i++) {
+      if (cancelled.has(id)) break;
+      try {
+        const fn = methodOf(method);
+        const args = hasHandles ? (decodeValue(tuples[i]) as unknown[]) : tuples[i];
+        let result = withContext(context!, () => fn.apply(instance, args));
+        if (isThenable(result)) result = await result;
+        const state = { found: false };
+        results[i] = encodeValue(result, state);
+        foundHandles ||= state.found;
+      } catch (error) {
+        (errors ||= []).push([i, encodeError(error)]);
+        if (failFast) break;
+      }
+    }
+    cancelled.delete(id);
+    send([id, Status.Chunk, results, errors, foundHandles]);
+  };
+
+  const reply = (id: number, result: unknown) => {
+    if (isThenable(result)) {
+      Promise.resolve(result).then((value) => reply(id, value), (error) => send([id, Status.Err, encodeError(error)]));
+      return;
+    }
+    const state = { found: false };
+    const encoded = encodeValue(result, state);
+    send([id, Status.Ok, encoded, state.found]);
+  };
+
+  const handle = (request: Request) => {
+    switch (request[0]) {
+      case Op.Call: {
+        const [, id, method, args, hasHandles] = request;
+        try {
+          const fn = methodOf(method);
+          const decoded = hasHandles ? (decodeValue(args) as unknown[]) : args;
+          reply(id, withContext(context!, () => fn.apply(instance, decoded)));
+        } catch (error) {
+          send([id, Status.Err, encodeError(error)]);
+        }
+        return;
+      }
+      case Op.Chunk:
+        void runChunk(request[1], request[2], request[3], request[4], request[5]);
+        return;
+      case Op.Get: {
+        const [, id, field] = request;
+        try {
+          if (!instance || !(field in instance)) throw new TypeError(`instance has no field "${field}"`);
+          reply(id, instance[field]);
+        } catch (error) {
+          send([id, Status.Err, encodeError(error)]);
+        }
+        return;
+      }
+      case Op.Set: {
+        const [, id, field, value, hasHandles] = request;
+        try {
+          instance![field] = hasHandles ? decodeValue(value) : value;
+          send([id, Status.Ok, undefined, false]);
+        } catch (error) {
+          send([id, Status.Err, encodeError(error)]);
+        }
+        return;
+      }
+      case Op.Cancel:
+        cancelled.add(request[1]);
+        return;
+      case Op.Close:
+        void dispose(request[1]);
+        return;
+      case Op.Init:
+        void init(request[1]);
+        return;
+    }
+  };
+
+  const dispose = async (id: number) => {
+    try {
+      const target = instance as Partial<AsyncDisposable & Disposable> | undefined;
+      if (target && typeof target[Symbol.asyncDispose] === 'function') await target[Symbol.asyncDispose]!();
+      else if (target && typeof target[Symbol.dispose] === 'function') target[Symbol.dispose]!();
+      send([id, Status.Closed]);
+    } catch (error) {
+      send([id, Status.Err, encodeError(error)]);
+    }
+    // Let the acknowledgement leave before the endpoint goes away.
+    queueMicrotask(() => {
+      if (flushScheduled) flush();
+      endpoint.close();
+    });
+  };
+
+  endpoint.onMessage((batch) => {
+    for (const request of batch) handle(request);
+  });
+}
+
+function uncloneable(response: Response, cause: unknown): Error {
+  const what = response[1] === Status.Chunk ? 'a result of this map chunk' : 'the result';
+  return new TypeError(`${what} could not be sent back to the pool: ${(cause as Error)?.message ?? cause}`, { cause });
+}
+

@@ -1,0 +1,339 @@
+/**
+ * Atomic helpers for the usual ensemble patterns — many workers adding into one accumulator, a lock around a
+ * read-modify-write, a shared task counter — so that users never hand-roll `Atomics` loops.
+ *
+ * `Atomics` itself only handles the integer arrays. Floats (and Uint8ClampedArray) are updated by a
+ * compare-exchange loop on an integer view of the same bytes: the update is retried until no other thread
+ * changed the element in between, so every addition lands exactly once.
+ */
+import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
+import { type AnyTypedArray, type DType, type DTypeArrayMap, type ElementOf, allocateShared, dtypeOf, isSharedBuffer } from './dtypes.ts';
+import { SharedArrayWrapper } from './shared-array.ts';
+
+/**
+ * What the atomic helpers accept: a {@link SharedArrayWrapper} or a bare typed array (shared or not).
+ *
+ * @example
+ * ```ts
+ * const t: AtomicTarget<'int32'> = SharedArrayWrapper.zeros(1, 'int32');
+ * ```
+ */
+export type AtomicTarget<D extends DType = DType> = SharedArrayWrapper<D> | DTypeArrayMap[D];
+
+type IntView = Int32Array | BigInt64Array | Uint8Array;
+type Bits = number | bigint;
+// Atomics' overloads split number and bigint arrays; dtype dispatch happens at run time, so use one loose view.
+const A = Atomics as unknown as {
+  load(a: unknown, i: number): Bits;
+  store(a: unknown, i: number, v: Bits): Bits;
+  add(a: unknown, i: number, v: Bits): Bits;
+  compareExchange(a: unknown, i: number, expected: Bits, replacement: Bits): Bits;
+};
+interface BitCodec {
+  view(data: AnyTypedArray): IntView;
+  toBits(value: number): Bits;
+  fromBits(bits: Bits): number;
+}
+
+// Scratch pairs for bit-casting; a thread runs one operation at a time, so module-level scratch is safe.
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+const clamp8 = new Uint8ClampedArray(1);
+
+// Creating the integer view costs an allocation; cache it per data array so hot loops allocate nothing.
+const views = new WeakMap<AnyTypedArray, IntView>();
+const cachedView = (Ctor: new (b: ArrayBufferLike, o: number, n: number) => IntView) => (data: AnyTypedArray) => {
+  let view = views.get(data);
+  if (!view) views.set(data, (view = new Ctor(data.buffer, data.byteOffset, data.length)));
+  return view;
+};
+
+const CODECS: Partial<Record<DType, BitCodec>> = {
+  float64: {
+    view: cachedView(BigInt64Array),
+    toBits: (v) => ((f64[0] = v), i64[0]!),
+    fromBits: (b) => ((i64[0] = b as bigint), f64[0]!),
+  },
+  float32: {
+    view: cachedView(Int32Array),
+    toBits: (v) => ((f32[0] = v), i32[0]!),
+    fromBits: (b) => ((i32[0] = b as number), f32[0]!),
+  },
+  uint8_clamped: {
+    view: cachedView(Uint8Array),
+    toBits: (v) => ((clamp8[0] = v), clamp8[0]!),
+    fromBits: (b) => b as number,
+  },
+};
+
+function unwrap(target: AtomicTarget): AnyTypedArray {
+  return target instanceof SharedArrayWrapper ? target.data : target;
+}
+
+function casUpdate(data: AnyTypedArray, codec: BitCodec, index: number, fn: (x: number) => number): number {
+  const view = codec.view(data);
+  let seen = A.load(view, index);
+  for (;;) {
+    const old = codec.fromBits(seen);
+    // Compare bit patterns, not values: NaN !== NaN and 0 === -0 would otherwise loop or lose updates.
+    const witnessed = A.compareExchange(view, index, seen, codec.toBits(fn(old)));
+    if (witnessed === seen) return old;
+    seen = witnessed;
+  }
+}
+
+/**
+ * Atomically add `value` to element `index` (a flat index; `wrapper.array.index(i, j)` converts) and return
+ * the previous value. Works for every dtype, floats included; bigint dtypes take a bigint.
+ *
+ * @example
+ * ```ts
+ * const acc = SharedArrayWrapper.zeros(1, 'float64');
+ * for (let i = 0; i < 1000; i++) atomicAdd(acc, 0, 0.5); // from any number of workers
+ * ```
+ */
+export function atomicAdd<D extends DType>(target: AtomicTarget<D>, index: number, value: ElementOf<D>): ElementOf<D> {
+  const data = unwrap(target);
+  const codec = CODECS[dtypeOf(data)];
+  if (codec) return casUpdate(data, codec, index, (x) => x + (value as number)) as ElementOf<D>;
+  return A.add(data, index, value) as ElementOf<D>;
+}
+
+/**
+ * Atomically replace element `index` by `fn(current)` and return the previous value. `fn` may run more than
+ * once under contention, so it must be pure. Good for max/min accumulators.
+ *
+ * @example
+ * ```ts
+ * atomicUpdate(best, 0, (x) => Math.max(x, score));
+ * ```
+ */
+export function atomicUpdate<D extends DType>(target: AtomicTarget<D>, index: number, fn: (current: ElementOf<D>) => ElementOf<D>): ElementOf<D> {
+  const data = unwrap(target);
+  const codec = CODECS[dtypeOf(data)];
+  const f = fn as unknown as (x: Bits) => Bits;
+  if (codec) return casUpdate(data, codec, index, f as (x: number) => number) as ElementOf<D>;
+  let seen = A.load(data, index);
+  for (;;) {
+    const witnessed = A.compareExchange(data, index, seen, f(seen));
+    if (witnessed === seen) return seen as ElementOf<D>;
+    seen = witnessed;
+  }
+}
+
+/**
+ * Read element `index` atomically (never a torn 64-bit float).
+ *
+ * @example
+ * ```ts
+ * const total = atomicLoad(acc, 0);
+ * ```
+ */
+export function atomicLoad<D extends DType>(target: AtomicTarget<D>, index: number): ElementOf<D> {
+  const data = unwrap(target);
+  const codec = CODECS[dtypeOf(data)];
+  if (codec) return codec.fromBits(A.load(codec.view(data), index)) as ElementOf<D>;
+  return A.load(data, index) as ElementOf<D>;
+}
+
+/**
+ * Write element `index` atomically; returns the value as stored (after conversion to the dtype).
+ *
+ * @example
+ * ```ts
+ * atomicStore(flags, 3, 1);
+ * ```
+ */
+export function atomicStore<D extends DType>(target: AtomicTarget<D>, index: number, value: ElementOf<D>): ElementOf<D> {
+  const data = unwrap(target);
+  const codec = CODECS[dtypeOf(data)];
+  if (!codec) return A.store(data, index, value) as ElementOf<D>;
+  const bits = codec.toBits(value as number);
+  A.store(codec.view(data), index, bits);
+  return codec.fromBits(bits) as ElementOf<D>;
+}
+
+/** Tag of the handle a {@link SharedLock} travels as. */
+export const SHARED_LOCK_TAG = 'objectproxypool.SharedLock';
+/** Tag of the handle a {@link SharedCounter} travels as. */
+export const SHARED_COUNTER_TAG = 'objectproxypool.SharedCounter';
+
+function stateFromHandle<T extends Int32Array | BigInt64Array>(handle: Handle, Ctor: new (b: SharedArrayBuffer, o: number, n: number) => T): T {
+  const { buffer, byteOffset } = handle as Handle & { buffer: unknown; byteOffset: number };
+  if (!isSharedBuffer(buffer)) throw new TypeError('malformed shared handle (only threads share memory; processes cannot)');
+  return new Ctor(buffer, byteOffset, 1);
+}
+
+// ES2024 API, absent from the ES2023 lib we compile against; Node 20 and current browsers have it.
+const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
+
+// Lock states (Drepper, "Futexes Are Tricky", mutex #2): waking happens only when someone may be asleep.
+const UNLOCKED = 0;
+const LOCKED = 1;
+const CONTENDED = 2;
+
+/**
+ * A mutex in 4 bytes of shared memory. Pass it to workers like a shared array; all copies are the same lock.
+ * Not re-entrant and not owner-checked. `lock()` blocks the thread (fine in workers and in Node's main thread;
+ * browsers' main thread must use `lockAsync()`).
+ *
+ * @example
+ * ```ts
+ * const lock = new SharedLock();
+ * await pool.addSamples(lock, totals);               // in the worker:
+ * lock.withLock(() => { totals.data[0] += x; totals.data[1] += x * x; });
+ * ```
+ */
+export class SharedLock implements Shareable {
+  readonly #state: Int32Array;
+
+  /** A new unlocked lock, or one over element 0 of `state` (an Int32Array in shared memory) if given. */
+  constructor(state?: Int32Array) {
+    if (state && !isSharedBuffer(state.buffer)) throw new TypeError('SharedLock state must live in a SharedArrayBuffer');
+    this.#state = state ?? new Int32Array(allocateShared(4));
+  }
+
+  /** Rebuild a lock from its handle (used by the pool's reviver). @example `SharedLock.fromHandle(h)` */
+  static fromHandle(handle: Handle): SharedLock {
+    return new SharedLock(stateFromHandle(handle, Int32Array));
+  }
+
+  /** Acquire, blocking this thread until the lock is free. @example `lock.lock(); try { ... } finally { lock.unlock(); }` */
+  lock(): void {
+    const s = this.#state;
+    let c = Atomics.compareExchange(s, 0, UNLOCKED, LOCKED);
+    if (c === UNLOCKED) return;
+    if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
+    while (c !== UNLOCKED) {
+      try {
+        Atomics.wait(s, 0, CONTENDED);
+      } catch (err) {
+        throw new TypeError('SharedLock.lock() cannot block on this thread (browser main thread?); use await lock.lockAsync()', { cause: err });
+      }
+      c = Atomics.exchange(s, 0, CONTENDED);
+    }
+  }
+
+  /** Acquire if free, without waiting; true on success. @example `if (lock.tryLock()) { ...; lock.unlock(); }` */
+  tryLock(): boolean {
+    return Atomics.compareExchange(this.#state, 0, UNLOCKED, LOCKED) === UNLOCKED;
+  }
+
+  /** Acquire without blocking the event loop. @example `await lock.lockAsync(); try { ... } finally { lock.unlock(); }` */
+  async lockAsync(): Promise<void> {
+    const s = this.#state;
+    let c = Atomics.compareExchange(s, 0, UNLOCKED, LOCKED);
+    if (c === UNLOCKED) return;
+    if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
+    for (let pause = 1; c !== UNLOCKED; pause = Math.min(pause * 2, 16)) {
+      if (waitAsync) {
+        const r = waitAsync(s, 0, CONTENDED);
+        if (r.async) await r.value;
+      } else {
+        // Engines without waitAsync: poll with backoff; correctness still comes from the exchange below.
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+      c = Atomics.exchange(s, 0, CONTENDED);
+    }
+  }
+
+  /** Release. Throws if the lock is not held. @example `lock.unlock()` */
+  unlock(): void {
+    const s = this.#state;
+    if (Atomics.load(s, 0) === UNLOCKED) throw new Error('SharedLock.unlock(): the lock is not held');
+    if (Atomics.sub(s, 0, 1) !== LOCKED) {
+      Atomics.store(s, 0, UNLOCKED);
+      Atomics.notify(s, 0, 1);
+    }
+  }
+
+  /** True while some thread holds the lock (a snapshot; may change immediately). @example `lock.locked` */
+  get locked(): boolean {
+    return Atomics.load(this.#state, 0) !== UNLOCKED;
+  }
+
+  /** Run `fn` holding the lock (blocking acquire); releases even if `fn` throws. @example `lock.withLock(() => acc.data[0]++)` */
+  withLock<R>(fn: () => R): R {
+    this.lock();
+    try {
+      return fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Run `fn` (may be async) holding the lock, acquired without blocking. @example `await lock.withLockAsync(async () => save())` */
+  async withLockAsync<R>(fn: () => R | Promise<R>): Promise<R> {
+    await this.lockAsync();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** The handle sent in place of this lock: its shared state, not a copy. @example `lock[toHandle]()` */
+  [toHandle](): Handle {
+    return { __objectproxypool_handle__: SHARED_LOCK_TAG, buffer: this.#state.buffer, byteOffset: this.#state.byteOffset };
+  }
+}
+
+/**
+ * A 64-bit integer counter in shared memory (exact up to 2^53 as a number). `next()` hands out 0, 1, 2, ...
+ * across all workers — a dynamic work queue without a round trip to the host.
+ *
+ * @example
+ * ```ts
+ * const counter = new SharedCounter();
+ * // in each worker:
+ * for (let i = counter.next(); i < n; i = counter.next()) work(i);
+ * ```
+ */
+export class SharedCounter implements Shareable {
+  readonly #cell: BigInt64Array;
+
+  /** A new counter starting at `initial`, or one over element 0 of `cell` (a shared BigInt64Array). @example `new SharedCounter(10)` */
+  constructor(initial = 0, cell?: BigInt64Array) {
+    if (cell && !isSharedBuffer(cell.buffer)) throw new TypeError('SharedCounter cell must live in a SharedArrayBuffer');
+    this.#cell = cell ?? new BigInt64Array(allocateShared(8));
+    if (!cell) this.#cell[0] = toBig(initial);
+  }
+
+  /** Rebuild a counter from its handle (used by the pool's reviver). @example `SharedCounter.fromHandle(h)` */
+  static fromHandle(handle: Handle): SharedCounter {
+    return new SharedCounter(0, stateFromHandle(handle, BigInt64Array));
+  }
+
+  /** Current value. @example `counter.value` */
+  get value(): number {
+    return Number(Atomics.load(this.#cell, 0));
+  }
+
+  /** Add `delta` (default 1) and return the new value. @example `counter.add(5)` */
+  add(delta = 1): number {
+    const d = toBig(delta);
+    return Number(Atomics.add(this.#cell, 0, d) + d);
+  }
+
+  /** Add 1 and return the value before (claims the next index). @example `const i = counter.next()` */
+  next(): number {
+    return Number(Atomics.add(this.#cell, 0, 1n));
+  }
+
+  /** Set the value (default 0). @example `counter.reset()` */
+  reset(value = 0): void {
+    Atomics.store(this.#cell, 0, toBig(value));
+  }
+
+  /** The handle sent in place of this counter. @example `counter[toHandle]()` */
+  [toHandle](): Handle {
+    return { __objectproxypool_handle__: SHARED_COUNTER_TAG, buffer: this.#cell.buffer, byteOffset: this.#cell.byteOffset };
+  }
+}
+
+function toBig(n: number): bigint {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`SharedCounter values must be safe integers, got ${n}`);
+  return BigInt(n);
+}

@@ -1,0 +1,30 @@
+/**
+ * How a thread worker starts. Node 20 cannot start a worker from a `.ts` file, even under `--import tsx`
+ * (ERR_UNKNOWN_FILE_EXTENSION), so every worker starts from this small CommonJS script, which registers tsx's
+ * loader when TypeScript is involved and then imports the runtime entry. Built output (`.js`) never needs tsx.
+ */
+export const bootstrapSource = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((error) => { setImmediate(() => { throw error; }); });
+`;
+
+/** URL of a runtime entry next to this file, in the same flavour (.ts under tsx, .js when built). */
+export function runtimeEntryUrl(name: string): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`../runtime/${name}${ext}`, import.meta.url).href;
+}
+
+let tsxUrl: string | undefined;
+
+export function tsxLoaderUrl(): string {
+  if (tsxUrl) return tsxUrl;
+  try {
+    tsxUrl = import.meta.resolve('tsx/esm/api');
+  } catch (error) {
+    throw new Error('Loading a TypeScript class in a worker needs the tsx package: npm install --save-dev tsx', { cause: error });
+  }
+  return tsxUrl;
+}

@@ -1,0 +1,40 @@
+/**
+ * Kind `inline`: the instance lives in the calling thread, behind a MessageChannel. Calls still go through the
+ * same protocol — arguments are cloned, errors encoded — so code that works inline works on threads, while a
+ * debugger can step straight into the instance. Meant for debugging and notebooks; it gives no parallelism.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import type { Request, Response } from '../protocol/messages.ts';
+import { serve } from '../runtime/runtime.ts';
+import { importClass } from '../runtime/load-class.ts';
+import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+
+export const inlineKind: WorkerKind = {
+  name: 'inline',
+  spawn(spec: SpawnSpec): WorkerChannel {
+    const { port1: host, port2: inner } = new MessageChannel();
+    serve(
+      {
+        post: (batch) => inner.postMessage(batch),
+        onMessage: (handler) => inner.on('message', handler as (batch: Request[]) => void),
+        close: () => inner.close(),
+      },
+      async (init) => spec.Class ?? importClass(init),
+    );
+    let closed = false;
+    return {
+      post: (batch) => host.postMessage(batch),
+      onMessage: (handler) => host.on('message', handler as (batch: Response[]) => void),
+      onExit: (_handler: (info: ExitInfo) => void) => {
+        // An inline instance cannot exit on its own: it shares our thread.
+      },
+      terminate: async () => {
+        if (closed) return;
+        closed = true;
+        host.close();
+        inner.close();
+      },
+      setKeepAlive: (on) => (on ? host.ref() : host.unref()),
+    };
+  },
+};

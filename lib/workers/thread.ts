@@ -1,0 +1,59 @@
+/** Kind `thread`: one worker_threads Worker per instance. */
+import { Worker } from 'node:worker_threads';
+import type { Response } from '../protocol/messages.ts';
+import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl } from './bootstrap.ts';
+
+export const threadKind: WorkerKind = {
+  name: 'thread',
+  spawn(spec: SpawnSpec): WorkerChannel {
+    const worker = spec.factory ? asWorker(spec.factory()) : startBootstrap(spec);
+    return channelOf(worker);
+  },
+};
+
+function startBootstrap(spec: SpawnSpec): Worker {
+  const entry = runtimeEntryUrl('thread-entry');
+  const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
+  return new Worker(bootstrapSource, {
+    eval: true,
+    workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
+    resourceLimits: spec.resourceLimits,
+    // The worker inherits execArgv such as --import tsx; that is what the user ran the host with.
+  });
+}
+
+function asWorker(value: unknown): Worker {
+  if (!(value instanceof Worker)) {
+    throw new TypeError('the worker factory must return a node:worker_threads Worker for kind "thread" (use kind "web" for browser Workers)');
+  }
+  return value;
+}
+
+export function channelOf(worker: Worker): WorkerChannel {
+  let exitHandler: ((info: ExitInfo) => void) | undefined;
+  let lastError: unknown;
+  let terminating = false;
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      resolve();
+      if (!terminating) exitHandler?.({ code, error: lastError });
+    });
+  });
+  worker.on('error', (error) => {
+    lastError = error;
+  });
+  return {
+    post: (batch) => worker.postMessage(batch),
+    onMessage: (handler) => worker.on('message', handler as (batch: Response[]) => void),
+    onExit: (handler) => {
+      exitHandler = handler;
+    },
+    terminate: async () => {
+      terminating = true;
+      await worker.terminate();
+      await exited;
+    },
+    setKeepAlive: (on) => (on ? worker.ref() : worker.unref()),
+  };
+}

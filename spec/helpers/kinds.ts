@@ -1,0 +1,17 @@
+/**
+ * The core suite runs once per worker kind: every spec that takes `kinds` from here is parametrized, so a new kind
+ * is tested by adding its name. OPP_KINDS=thread narrows a run while debugging.
+ */
+import { ProxyPool, type PoolOptions } from '../../lib/index.ts';
+import { Counter } from '../fixtures/counter.ts';
+
+export const kinds = (process.env.OPP_KINDS?.split(',') ?? ['thread', 'inline']) as Array<'thread' | 'inline'>;
+
+export const counterModule = new URL('../fixtures/counter.ts', import.meta.url);
+
+export function counterPool(kind: 'thread' | 'inline', options: PoolOptions<ConstructorParameters<typeof Counter>> = {}) {
+  return ProxyPool.create(Counter, { workers: 4, kind, module: counterModule, ...options });
+}
+
+/** A test's own per-test timeout: nothing may hang. */
+export const T = { timeout: 30_000 };
