@@ -155,6 +155,8 @@ describe('SharedArrayWrapper: construction and views', () => {
     assert.deepEqual(SharedArrayWrapper.from([[1, 2], [3, 4]]).toNested(), [[1, 2], [3, 4]]);
     assert.equal(SharedArrayWrapper.from([1, 2], undefined, 'bigint64').data[1], 2n);
     assert.equal(SharedArrayWrapper.from([5n, 6n]).dtype, 'bigint64');
+    const conv = SharedArrayWrapper.from(new Int16Array([1, -2]), [1, 2], 'biguint64');
+    assert.deepEqual([conv.dtype, conv.toNested()], ['biguint64', [[1n, 2n ** 64n - 2n]]]);
     const t = ndarray(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]).transpose(1, 0);
     const c = SharedArrayWrapper.from(t);
     assert.equal(c.dtype, 'float32');

@@ -155,9 +155,9 @@ export function atomicStore<D extends DType>(target: AtomicTarget<D>, index: num
   return codec.fromBits(bits) as ElementOf<D>;
 }
 
-/** Tag of the handle a {@link SharedLock} travels as. */
+/** Tag of the handle a {@link SharedLock} travels as. @example `registerHandleReviver(SHARED_LOCK_TAG, SharedLock.fromHandle)` */
 export const SHARED_LOCK_TAG = 'objectproxypool.SharedLock';
-/** Tag of the handle a {@link SharedCounter} travels as. */
+/** Tag of the handle a {@link SharedCounter} travels as. @example `registerHandleReviver(SHARED_COUNTER_TAG, SharedCounter.fromHandle)` */
 export const SHARED_COUNTER_TAG = 'objectproxypool.SharedCounter';
 
 function stateFromHandle<T extends Int32Array | BigInt64Array>(handle: Handle, Ctor: new (b: SharedArrayBuffer, o: number, n: number) => T): T {

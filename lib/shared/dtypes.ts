@@ -265,7 +265,7 @@ export function isSharedBuffer(buffer: unknown): buffer is SharedArrayBuffer {
  */
 export type ShapeLike = number | readonly number[];
 
-/** Validated copy of a shape; throws RangeError for negative or fractional lengths. */
+/** Validated copy of a shape; throws RangeError for negative or fractional lengths. @example `normalizeShape(3) // [3]` */
 export function normalizeShape(shape: ShapeLike): number[] {
   const out = typeof shape === 'number' ? [shape] : Array.from(shape);
   for (const n of out) {
@@ -274,6 +274,6 @@ export function normalizeShape(shape: ShapeLike): number[] {
   return out;
 }
 
-/** Number of elements of a shape (1 for `[]`). */
+/** Number of elements of a shape (1 for `[]`). @example `product([2, 3]) // 6` */
 export const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

@@ -26,7 +26,7 @@ import {
   typedArrayConstructor,
 } from './dtypes.ts';
 
-/** Tag of the handle a {@link SharedArrayWrapper} travels as. */
+/** Tag of the handle a {@link SharedArrayWrapper} travels as. @example `registerHandleReviver(SHARED_ARRAY_TAG, SharedArrayWrapper.fromHandle)` */
 export const SHARED_ARRAY_TAG = 'objectproxypool.SharedArrayWrapper';
 
 /**
@@ -101,7 +101,7 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
   }
 
   /**
-   * Copy data into new shared memory, once. Accepts a typed array (dtype kept), an `ndarray` (any strides; shape
+   * Copy data into new shared memory, once. Accepts a typed array (dtype kept unless given), an `ndarray` (any strides; shape
    * kept), or plain/nested arrays of numbers or bigints (shape inferred from the nesting unless given; dtype
    * defaults to `'float64'`, or `'bigint64'` for bigints).
    *
@@ -112,21 +112,17 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
    * const c = SharedArrayWrapper.from([1, 2, 3], undefined, 'uint8');
    * ```
    */
-  static from<T extends AnyTypedArray>(data: T, shape?: ShapeLike): SharedArrayWrapper<DTypeOf<T>>;
+  static from<T extends AnyTypedArray, D extends DType = DTypeOf<T>>(data: T, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
   static from<T extends ndarray.Data>(data: ndarray.NdArray<T>, shape?: ShapeLike): SharedArrayWrapper<T extends AnyTypedArray ? DTypeOf<T> : 'float64'>;
   static from<D extends DType = 'float64'>(data: NestedArray<number> | ndarray.NdArray<any>, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
   static from<D extends 'bigint64' | 'biguint64' = 'bigint64'>(data: NestedArray<bigint>, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
   static from(data: unknown, shape?: ShapeLike, dtype?: DType): SharedArrayWrapper {
     if (ArrayBuffer.isView(data)) {
       const src = data as AnyTypedArray;
-      const dt = dtype ?? dtypeOf(src);
-      const out = SharedArrayWrapper.zeros(shape ?? src.length, dt);
+      if (dtype !== undefined && dtype !== dtypeOf(src)) return fromNdArray(ndarray(src as any), shape ?? src.length, dtype);
+      const out = SharedArrayWrapper.zeros(shape ?? src.length, dtypeOf(src));
       if (out.size !== src.length) throw new RangeError(`shape [${out.shape.join(', ')}] has ${out.size} elements but the data has ${src.length}`);
-      if (dt === dtypeOf(src)) (out.data as any).set(src);
-      else {
-        const conv = converter(dt);
-        for (let i = 0; i < src.length; i++) (out.data as any)[i] = conv(src[i]);
-      }
+      (out.data as any).set(src);
       return out;
     }
     if (isNdArray(data)) return fromNdArray(data, shape, dtype);

@@ -34,7 +34,9 @@ export const inlineKind: WorkerKind = {
         host.close();
         inner.close();
       },
-      setKeepAlive: (on) => (on ? host.ref() : host.unref()),
+      setKeepAlive: (on) => {
+        for (const port of [host, inner]) on ? port.ref() : port.unref();
+      },
     };
   },
 };

@@ -1,0 +1,108 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ArgumentError, PoolClosedError, ProxyPool } from '../lib/index.ts';
+import { Heartbeat } from './fixtures/heartbeat.ts';
+import { Counter } from './fixtures/counter.ts';
+import { counterModule, counterPool, kinds, T } from './helpers/kinds.ts';
+
+const run = promisify(execFile);
+const heartbeatModule = new URL('./fixtures/heartbeat.ts', import.meta.url);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when the counter still moves: some thread of the pool is alive. */
+async function stillBeating(beats: Int32Array): Promise<boolean> {
+  const before = Atomics.load(beats, 0);
+  await sleep(100);
+  return Atomics.load(beats, 0) !== before;
+}
+
+describe('lifecycle [thread]', () => {
+  it('after close() no worker thread is alive', T, async () => {
+    const beats = new Int32Array(new SharedArrayBuffer(4));
+    const pool = await ProxyPool.create(Heartbeat, { workers: 4, module: heartbeatModule, args: [beats] });
+    assert.deepEqual(await pool.ping(), ['pong', 'pong', 'pong', 'pong']);
+    assert.equal(await stillBeating(beats), true);
+    await pool.close();
+    assert.equal(await stillBeating(beats), false);
+    assert.equal(pool.info.alive, 0);
+    assert.equal(pool.info.state, 'closed');
+  });
+
+  it('after `await using` no worker thread is alive', T, async () => {
+    const beats = new Int32Array(new SharedArrayBuffer(4));
+    {
+      await using pool = await ProxyPool.create(Heartbeat, { workers: 2, module: heartbeatModule, args: [beats] });
+      await pool.ping();
+      assert.equal(await stillBeating(beats), true);
+    }
+    assert.equal(await stillBeating(beats), false);
+  });
+
+  it('a constructor that throws on one of 4 workers rejects create() with that error and leaves no thread', T, async () => {
+    const beats = new Int32Array(new SharedArrayBuffer(4));
+    await assert.rejects(
+      ProxyPool.create(Heartbeat, { workers: 4, module: heartbeatModule, args: (i) => [beats, 2, i] as [Int32Array, number, number] }),
+      (e: Error) => e instanceof RangeError && e.message === 'constructor refused on worker 2' && /worker 2, method constructor/.test(e.stack!),
+    );
+    assert.equal(await stillBeating(beats), false);
+  });
+});
+
+for (const kind of kinds) {
+  describe(`lifecycle [${kind}]`, () => {
+    it('calls after close reject with PoolClosedError; close is idempotent', T, async () => {
+      const pool = await counterPool(kind, { workers: 2 });
+      await pool.close();
+      await pool.close();
+      await assert.rejects(pool.whoami(), (e: Error) => e instanceof PoolClosedError && e.message === 'cannot call whoami: the pool is closed');
+      await assert.rejects(pool.add.map([1], [2]), PoolClosedError);
+      await assert.rejects(pool.fields.get('calls'), /cannot access field calls: the pool is closed/);
+    });
+
+    it('close() drains: calls in flight finish, calls made while closing reject', T, async () => {
+      const pool = await counterPool(kind, { workers: 2 });
+      const inFlight = pool.delayed(5, 50);
+      const closing = pool.close();
+      await assert.rejects(pool.whoami(), PoolClosedError);
+      assert.deepEqual(await inFlight, [5, 5]);
+      await closing;
+    });
+
+    it('close({ force: true }) rejects calls in flight at once', T, async () => {
+      const pool = await counterPool(kind, { workers: 2 });
+      const rejected = assert.rejects(pool.delayed(5, 2000), PoolClosedError);
+      await pool.close({ force: true });
+      await rejected;
+    });
+
+    it('a script that creates and closes a pool exits by itself', T, async () => {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', new URL('./fixtures/create-close-script.ts', import.meta.url).pathname, kind], { timeout: 20_000 });
+      assert.match(stdout, /\[0,1\]\ndone/);
+    });
+
+    it('a script that forgets close() still exits: idle workers do not hold the event loop', T, async () => {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', new URL('./fixtures/create-close-script.ts', import.meta.url).pathname, kind, 'forget'], { timeout: 20_000 });
+      assert.match(stdout, /done/);
+    });
+  });
+}
+
+describe('options', () => {
+  it('invalid options fail before any worker starts', T, async () => {
+    await assert.rejects(ProxyPool.create(Counter, { workers: 0, module: counterModule }), (e: Error) => e instanceof ArgumentError && /workers must be a positive integer, got 0/.test(e.message));
+    await assert.rejects(ProxyPool.create(Counter, { workers: -1, module: counterModule }), /got -1/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: NaN, module: counterModule }), /got NaN/);
+    await assert.rejects(ProxyPool.create(Counter, { kind: 'fork' as 'thread', module: counterModule }), /kind must be 'thread' or 'inline'/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1 }), /needs to know where Counter lives: pass \{ module: import.meta.url \}/);
+    await assert.rejects(ProxyPool.create(Counter, { wokers: 2 } as never), /unknown pool option "wokers"/);
+    await assert.rejects(ProxyPool.create({} as never), /expects a class/);
+  });
+
+  it('a missing module, a missing export and a non-class export are clear errors', T, async () => {
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: new URL('./fixtures/nope.ts', import.meta.url) }), /cannot load the pool's class module .*nope\.ts: file not found/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: counterModule, exportName: 'Nope' }), /has no export "Nope"; exported classes: Counter, CustomError/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: new URL('./fixtures/not-a-class.ts', import.meta.url), exportName: 'notAClass' }), /export "notAClass" of .* is not a class \(it is number\)/);
+  });
+});
