@@ -43,7 +43,7 @@ describe('lifecycle [thread]', () => {
   it('a constructor that throws on one of 4 workers rejects create() with that error and leaves no thread', T, async () => {
     const beats = new Int32Array(new SharedArrayBuffer(4));
     await assert.rejects(
-      ProxyPool.create(Heartbeat, { workers: 4, module: heartbeatModule, args: (i) => [beats, 2, i] as [Int32Array, number, number] }),
+      ProxyPool.create(Heartbeat, { workers: 4, module: heartbeatModule, args: (i) => [beats, 2, i] }),
       (e: Error) => e instanceof RangeError && e.message === 'constructor refused on worker 2' && /worker 2, method constructor/.test(e.stack!),
     );
     assert.equal(await stillBeating(beats), false);

@@ -25,7 +25,7 @@ export const ProxyPool = {
    */
   async create<C extends AnyClass>(
     Class: C,
-    options: PoolOptions<ConstructorParameters<C>> = {},
+    options: PoolOptions<[...ConstructorParameters<C>]> = {},
   ): Promise<ProxyPool<InstanceType<C>>> {
     const resolved = resolveOptions(Class, options);
     for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
