@@ -5,6 +5,9 @@
 export { ProxyPool } from './pool/proxy-pool.ts';
 export type { PoolOptions, KindName } from './pool/options.ts';
 export type {
+  AnyClass,
+  AnyFunction,
+  ReservedName,
   CallOptions,
   CallResult,
   CloseOptions,
@@ -28,7 +31,7 @@ export {
   remoteInfo,
   type RemoteInfo,
 } from './pool/errors.ts';
-export { registerErrorClass } from './protocol/error-codec.ts';
+export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';

@@ -14,8 +14,7 @@
 import { parentPort } from 'node:worker_threads';
 import { serve } from './runtime/runtime.ts';
 import { pickExport } from './runtime/load-class.ts';
-
-type AnyClass = new (...args: any[]) => object;
+import type { AnyClass } from './pool/types.ts';
 
 /**
  * Serves the given class (or one of several, chosen by the pool's export name) to the pool that started this worker.
@@ -36,9 +35,10 @@ export function expose(classes: AnyClass | Record<string, AnyClass>): void {
     async (init) => {
       // A single exposed class answers to any name: the bundler may have renamed it.
       const single = typeof classes === 'function' ? classes : undefined;
-      return single ?? pickExport(table, init.exportName, 'the exposed classes');
+      return (single ?? pickExport(table, init.exportName, "the exposed classes")) as new (...args: any[]) => object;
     },
   );
 }
 
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
+export type { AnyClass } from './pool/types.ts';

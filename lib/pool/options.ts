@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { ArgumentError } from './errors.ts';
 
-export type KindName = 'thread' | 'inline';
+export type KindName = 'thread' | 'process' | 'inline';
 
 export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   /** Number of workers (instances). Default: the machine's available parallelism. */
@@ -43,6 +43,7 @@ export interface ResolvedOptions {
   seed: number;
 }
 
+const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
 const known = new Set(['workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits']);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -57,8 +58,8 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option workers must be a positive integer, got ${String(workers)}`);
   }
   const kind = options.kind ?? 'thread';
-  if (kind !== 'thread' && kind !== 'inline') {
-    throw new ArgumentError(`option kind must be 'thread' or 'inline', got ${JSON.stringify(kind)}`);
+  if (!kindNames.includes(kind)) {
+    throw new ArgumentError(`option kind must be one of ${kindNames.map((k) => `'${k}'`).join(', ')}; got ${JSON.stringify(kind)}`);
   }
   const args = options.args ?? [];
   if (typeof args !== 'function' && !Array.isArray(args)) {
@@ -73,7 +74,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
   const module = options.module === undefined ? undefined : toModuleUrl(options.module);
   const exportName = options.exportName ?? (Class as { name: string }).name;
-  if (kind === 'thread' && !module && !options.worker) {
+  if (kind !== 'inline' && !module && !options.worker) {
     throw new ArgumentError(
       `ProxyPool needs to know where ${exportName || 'the class'} lives: pass { module: import.meta.url } from the module ` +
         `that exports it (or a URL/path to it), or { worker: () => new Worker(...) } whose script calls expose()`,

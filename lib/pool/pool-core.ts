@@ -8,6 +8,7 @@ import { deriveSeed } from '../runtime/context.ts';
 import type { WorkerKind } from '../workers/worker-kind.ts';
 import { threadKind } from '../workers/thread.ts';
 import { inlineKind } from '../workers/inline.ts';
+import { processKind } from '../workers/process.ts';
 import { ArgumentError, PoolClosedError, UnknownMethodError, WorkerExitedError } from './errors.ts';
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, remoteError, synchronized } from './dispatch.ts';
@@ -16,7 +17,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
 import { WorkerSlot } from './worker-slot.ts';
 
-const kinds: Record<string, WorkerKind> = { thread: threadKind, inline: inlineKind };
+const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind };
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);

@@ -3,9 +3,7 @@ import { registerErrorClass } from '../protocol/error-codec.ts';
 import { resolveOptions, type PoolOptions } from './options.ts';
 import { PoolCore } from './pool-core.ts';
 import { makePoolProxy, reservedNames } from './proxy.ts';
-import type { CallOptions, PoolProxy } from './types.ts';
-
-type AnyClass = abstract new (...args: any[]) => any;
+import type { AnyClass, CallOptions, PoolProxy } from './types.ts';
 
 /** A pool of instances of T driven through one proxy. The same name is the factory: `ProxyPool.create(...)`. */
 export type ProxyPool<T, O extends CallOptions = {}> = PoolProxy<T, O>;

@@ -22,7 +22,11 @@ export interface CallOptions {
   strict?: boolean;
 }
 
-type AnyFunction = (...args: any[]) => any;
+/** Any function; methods are the function-valued members of a class. */
+export type AnyFunction = (...args: any[]) => any;
+
+/** Any class (constructor) whose instances a pool can hold. */
+export type AnyClass = abstract new (...args: any[]) => any;
 
 /** Names of T's methods (function-valued members). */
 export type MethodNames<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] & string;

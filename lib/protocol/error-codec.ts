@@ -18,7 +18,8 @@ export interface EncodedError {
   props: Record<string, unknown>;
 }
 
-type ErrorClass = new (...args: any[]) => Error;
+/** A subclass of Error. */
+export type ErrorClass = new (...args: any[]) => Error;
 
 const builtins: Record<string, ErrorClass> = {
   Error,

@@ -17,14 +17,15 @@ export function runtimeEntryUrl(name: string): string {
   return new URL(`../runtime/${name}${ext}`, import.meta.url).href;
 }
 
-let tsxUrl: string | undefined;
-
-export function tsxLoaderUrl(): string {
-  if (tsxUrl) return tsxUrl;
+function resolveTsx(specifier: string): string {
   try {
-    tsxUrl = import.meta.resolve('tsx/esm/api');
+    return import.meta.resolve(specifier);
   } catch (error) {
     throw new Error('Loading a TypeScript class in a worker needs the tsx package: npm install --save-dev tsx', { cause: error });
   }
-  return tsxUrl;
 }
+
+/** tsx's API module, whose register() a thread bootstrap calls. */
+export const tsxLoaderUrl = (): string => resolveTsx('tsx/esm/api');
+/** tsx's loader for `node --import`, for child processes. */
+export const tsxImportUrl = (): string => resolveTsx('tsx');

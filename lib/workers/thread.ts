@@ -51,6 +51,7 @@ export function channelOf(worker: Worker): WorkerChannel {
     },
     terminate: async () => {
       terminating = true;
+      worker.ref(); // keep the event loop alive until the exit is seen
       await worker.terminate();
       await exited;
     },

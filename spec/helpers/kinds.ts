@@ -5,11 +5,12 @@
 import { ProxyPool, type PoolOptions } from '../../lib/index.ts';
 import { Counter } from '../fixtures/counter.ts';
 
-export const kinds = (process.env.OPP_KINDS?.split(',') ?? ['thread', 'inline']) as Array<'thread' | 'inline'>;
+export type Kind = 'thread' | 'process' | 'inline';
+export const kinds = (process.env.OPP_KINDS?.split(',') ?? ['thread', 'process', 'inline']) as Kind[];
 
 export const counterModule = new URL('../fixtures/counter.ts', import.meta.url);
 
-export function counterPool(kind: 'thread' | 'inline', options: PoolOptions<ConstructorParameters<typeof Counter>> = {}) {
+export function counterPool(kind: Kind, options: PoolOptions<ConstructorParameters<typeof Counter>> = {}) {
   return ProxyPool.create(Counter, { workers: 4, kind, module: counterModule, ...options });
 }
 

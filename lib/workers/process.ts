@@ -1,0 +1,66 @@
+/**
+ * Kind `process`: one child process per instance (child_process.fork with advanced serialization, so values
+ * clone as they do between threads). Isolation is total — a crash, an exit or memory exhaustion takes down only
+ * that instance — at the price of a slower start and IPC instead of in-memory messaging.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Request, Response } from '../protocol/messages.ts';
+import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+import { runtimeEntryUrl, tsxImportUrl } from './bootstrap.ts';
+
+export const processKind: WorkerKind = {
+  name: 'process',
+  spawn(spec: SpawnSpec): WorkerChannel {
+    if (spec.factory) throw new TypeError('the worker factory option is for thread and web workers; kind "process" loads the module itself');
+    const entry = runtimeEntryUrl('process-entry');
+    const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
+    if (needsTsx && !execArgv.some((arg) => arg.includes('tsx'))) execArgv.push('--import', tsxImportUrl());
+    if (spec.resourceLimits?.maxOldGenerationSizeMb) execArgv.push(`--max-old-space-size=${spec.resourceLimits.maxOldGenerationSizeMb}`);
+    const child = fork(fileURLToPath(entry), [], { execArgv, serialization: 'advanced', stdio: 'inherit' });
+    return channelOf(child);
+  },
+};
+
+function channelOf(child: ChildProcess): WorkerChannel {
+  let exitHandler: ((info: ExitInfo) => void) | undefined;
+  let lastError: unknown;
+  let terminating = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve();
+      if (!terminating) {
+        exitHandler?.({ code: code ?? undefined, error: signal ? new Error(`killed by ${signal}`) : lastError });
+      }
+    });
+  });
+  child.on('error', (error) => {
+    lastError = error;
+  });
+  return {
+    post: (batch: Request[]) => {
+      // A disconnected child is about to exit; its exit fails whatever is pending.
+      if (child.connected) child.send(batch);
+    },
+    onMessage: (handler) => child.on('message', handler as (batch: Response[]) => void),
+    onExit: (handler) => {
+      exitHandler = handler;
+    },
+    terminate: async () => {
+      terminating = true;
+      child.ref(); // keep the event loop alive until the exit is seen
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    setKeepAlive: (on) => {
+      if (on) {
+        child.ref();
+        child.channel?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+      }
+    },
+  };
+}
