@@ -5,7 +5,7 @@
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs } from '../protocol/value-codec.ts';
-import { tagRemote } from './errors.ts';
+import { WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
@@ -15,18 +15,29 @@ const PREFETCH = 2;
 export interface DispatchContext {
   readonly slots: readonly WorkerSlot[];
   nextId(): number;
+  /** End a worker stuck in work nobody waits for any more. */
+  terminate(slot: WorkerSlot, cause: unknown): void;
 }
 
 export function remoteError(encoded: EncodedError, workerIndex: number, method: string): Error {
   return tagRemote(decodeError(encoded), { workerIndex, method, remoteStack: encoded.stack });
 }
 
-/** Tracks what a job has outstanding on each worker, so an early end can tell those workers to skip it. */
-function trackOutstanding(job: Job): { add(slot: WorkerSlot, id: number): void; remove(id: number): void } {
+/**
+ * Tracks what a job has outstanding on each worker, so that an early end can tell those workers to skip the rest
+ * — or, for an interrupted job with `onCancel: 'terminate'`, end the workers still running its tasks.
+ */
+function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlot, id: number): void; remove(id: number): void } {
   const outstanding = new Map<number, WorkerSlot>();
-  job.onEarlyEnd = () => {
-    for (const [id, slot] of outstanding) slot.notify([Op.Cancel, id]);
+  job.onEarlyEnd = (interrupted, reason) => {
+    const slots = new Set(outstanding.values());
+    const ids = [...outstanding];
     outstanding.clear();
+    if (interrupted && job.onCancel === 'terminate') {
+      for (const slot of slots) ctx.terminate(slot, reason);
+    } else {
+      for (const [id, slot] of ids) slot.notify([Op.Cancel, id]);
+    }
   };
   return { add: (slot, id) => outstanding.set(id, slot), remove: (id) => outstanding.delete(id) };
 }
@@ -35,6 +46,7 @@ function trackOutstanding(job: Job): { add(slot: WorkerSlot, id: number): void; 
 function sendTask(
   ctx: DispatchContext,
   job: Job,
+  outstanding: ReturnType<typeof trackOutstanding>,
   slot: WorkerSlot,
   taskIndex: number,
   op: Op.Call | Op.Get | Op.Set,
@@ -48,14 +60,17 @@ function sendTask(
       : op === Op.Get
         ? ([Op.Get, id, payload.method] as const)
         : ([Op.Set, id, payload.method, payload.value, payload.found] as const);
+  outstanding.add(slot, id);
   slot.send(request as never, id, {
     method: job.method,
     settle(response: Response) {
+      outstanding.remove(id);
       if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2]);
       else if (response[1] === Status.Err) job.taskFailed(taskIndex, remoteError(response[2], slot.index, job.method));
       after?.();
     },
     fail(error) {
+      outstanding.remove(id);
       job.taskFailed(taskIndex, error);
       after?.();
     },
@@ -65,27 +80,28 @@ function sendTask(
 /** The same call on every worker; results in worker order. */
 export function broadcast(ctx: DispatchContext, job: Job, method: string, args: unknown[]): void {
   const encoded = encodeArgs(args);
-  trackOutstanding(job);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found }));
+  const outstanding = trackOutstanding(ctx, job);
+  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found }));
 }
 
 export function broadcastField(ctx: DispatchContext, job: Job, op: Op.Get | Op.Set, field: string, value?: unknown): void {
   const encoded = encodeArgs([value]);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, slot, i, op, { method: field, value: encoded.args[0], found: encoded.found }));
+  const outstanding = trackOutstanding(ctx, job);
+  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, op, { method: field, value: encoded.args[0], found: encoded.found }));
 }
 
 /** Task i to worker i, all at once (a dedicated pool, or `fields.setEach`). */
 export function dedicated(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][], op: Op.Call | Op.Set = Op.Call): void {
-  trackOutstanding(job);
+  const outstanding = trackOutstanding(ctx, job);
   tuples.forEach((tuple, i) => {
     const encoded = encodeArgs(tuple);
-    sendTask(ctx, job, ctx.slots[i]!, i, op, { method, args: encoded.args, value: encoded.args[0], found: encoded.found });
+    sendTask(ctx, job, outstanding, ctx.slots[i]!, i, op, { method, args: encoded.args, value: encoded.args[0], found: encoded.found });
   });
 }
 
 /** Rounds of one task per worker; a round starts only when the previous one has fully answered. */
 export function synchronized(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][]): void {
-  trackOutstanding(job);
+  const outstanding = trackOutstanding(ctx, job);
   const width = ctx.slots.length;
   const runRound = (start: number) => {
     if (job.done || start >= tuples.length) return;
@@ -96,21 +112,36 @@ export function synchronized(ctx: DispatchContext, job: Job, method: string, tup
     };
     for (let t = start; t < end; t++) {
       const encoded = encodeArgs(tuples[t]!);
-      sendTask(ctx, job, ctx.slots[t - start]!, t, Op.Call, { method, args: encoded.args, found: encoded.found }, roundDone);
+      sendTask(ctx, job, outstanding, ctx.slots[t - start]!, t, Op.Call, { method, args: encoded.args, found: encoded.found }, roundDone);
     }
   };
   runRound(0);
 }
 
-/** Chunks of consecutive tasks to whichever live worker has room; results land at their input index. */
-export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][], chunkSize: number): void {
-  const outstanding = trackOutstanding(job);
+/**
+ * Chunks of consecutive tasks to whichever live worker has room; results land at their input index.
+ * A chunk whose worker dies is queued again, up to `retries` times, and goes to the next worker with room
+ * (the dead worker's replacement, with `respawn`).
+ */
+export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][], chunkSize: number, retries: number): void {
+  const outstanding = trackOutstanding(ctx, job);
   let next = 0;
-  const sendChunk = (slot: WorkerSlot): void => {
-    if (job.done || next >= tuples.length || !slot.alive) return;
+  const requeued: Array<{ start: number; end: number; attempt: number }> = [];
+  const perSlot = new Map<WorkerSlot, number>();
+
+  const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
+    if (requeued.length > 0) return requeued.shift();
+    if (next >= tuples.length) return undefined;
     const start = next;
-    const end = Math.min(tuples.length, start + chunkSize);
-    next = end;
+    next = Math.min(tuples.length, start + chunkSize);
+    return { start, end: next, attempt: 0 };
+  };
+
+  const sendChunk = (slot: WorkerSlot): boolean => {
+    if (job.done || !slot.alive) return false;
+    const range = takeRange();
+    if (!range) return false;
+    const { start, end, attempt } = range;
     let found = false;
     const chunk = new Array<unknown[]>(end - start);
     for (let t = start; t < end; t++) {
@@ -120,10 +151,15 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
     }
     const id = ctx.nextId();
     outstanding.add(slot, id);
+    perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
+    const done = () => {
+      outstanding.remove(id);
+      perSlot.set(slot, perSlot.get(slot)! - 1);
+    };
     slot.send([Op.Chunk, id, method, chunk, !job.settleAll, found], id, {
       method,
       settle(response: Response) {
-        outstanding.remove(id);
+        done();
         if (response[1] === Status.Chunk) {
           const [, , results, errors, hasHandles] = response;
           const failed = new Set<number>();
@@ -140,20 +176,38 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
           const error = remoteError(response[2], slot.index, method);
           for (let t = start; t < end; t++) job.taskFailed(t, error);
         }
-        sendChunk(slot);
+        fill();
       },
       fail(error) {
-        outstanding.remove(id);
+        done();
+        if (error instanceof WorkerExitedError && attempt < retries && !job.done) {
+          requeued.push({ start, end, attempt: attempt + 1 });
+          // Defer: the dead worker's other chunks are being failed right now, and its replacement may be attaching.
+          queueMicrotask(fill);
+          return;
+        }
         for (let t = start; t < end; t++) job.taskFailed(t, error);
-        // The tasks this worker would have taken go to the others as they free up.
+        fill();
       },
     });
+    return true;
   };
-  const live = ctx.slots.filter((slot) => slot.alive).sort((a, b) => a.inFlight - b.inFlight);
-  if (live.length === 0) {
-    // Nothing can run the tasks; let the first slot's send report why.
-    sendChunk(ctx.slots[0]!);
-    return;
-  }
-  for (let round = 0; round < PREFETCH; round++) for (const slot of live) sendChunk(slot);
+
+  /** Keep every live worker supplied with up to PREFETCH chunks of this job, least loaded first. */
+  const fill = (): void => {
+    if (job.done) return;
+    const live = ctx.slots.filter((slot) => slot.alive).sort((a, b) => a.inFlight - b.inFlight);
+    if (live.length === 0) {
+      if (requeued.length > 0 || next < tuples.length) {
+        job.fail(ctx.slots[0]?.exitError ?? new WorkerExitedError(0, method, undefined, 'no worker is alive'));
+      }
+      return;
+    }
+    for (let round = 0; round < PREFETCH; round++) {
+      for (const slot of live) {
+        if ((perSlot.get(slot) ?? 0) <= round && !sendChunk(slot)) return;
+      }
+    }
+  };
+  fill();
 }

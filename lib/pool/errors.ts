@@ -42,12 +42,25 @@ export class WorkerExitedError extends Error {
     cause?: unknown,
   ) {
     super(
-      `worker ${workerIndex} exited${exitCode !== undefined ? ` with code ${exitCode}` : ''}` +
+      `worker ${workerIndex} ${exitCode === undefined && isCancellation(cause) ? 'was terminated' : 'exited'}` +
+        `${exitCode !== undefined ? ` with code ${exitCode}` : ''}` +
         (method ? ` while running ${method}` : '') +
-        (cause instanceof Error ? `: ${cause.message}` : ''),
+        (cause instanceof Error ? `: ${cause.message}` : cause !== undefined ? `: ${String(cause)}` : ''),
       cause === undefined ? undefined : { cause },
     );
   }
+}
+
+/** The pool's `capacity` of calls in flight is reached and the call asked not to wait (`backpressure: 'reject'`). */
+export class BacklogFullError extends Error {
+  override name = 'BacklogFullError';
+  constructor(readonly method: string, readonly capacity: number) {
+    super(`cannot start ${method}: the pool already has ${capacity} calls in flight (its capacity) and backpressure is 'reject'`);
+  }
+}
+
+function isCancellation(cause: unknown): boolean {
+  return cause instanceof TimeoutError || (cause instanceof Error && cause.name === 'AbortError');
 }
 
 export class TimeoutError extends Error {
@@ -69,4 +82,4 @@ export class UnknownMethodError extends TypeError {
   }
 }
 
-for (const cls of [PoolClosedError, WorkerExitedError, TimeoutError, ArgumentError, UnknownMethodError]) registerErrorClass(cls);
+for (const cls of [PoolClosedError, WorkerExitedError, TimeoutError, BacklogFullError, ArgumentError, UnknownMethodError]) registerErrorClass(cls);

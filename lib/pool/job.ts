@@ -16,8 +16,10 @@ export class Job {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private abortListener: (() => void) | undefined;
   done = false;
-  /** Run when the job ends early, to cancel work already sent. */
-  onEarlyEnd: (() => void) | undefined;
+  /** Counted against the pool's capacity (set by the pool when the job starts). */
+  admitted = false;
+  /** Run when the job ends early, to cancel work already sent; `interrupted` for timeout and abort. */
+  onEarlyEnd: ((interrupted: boolean, reason: unknown) => void) | undefined;
 
   constructor(
     readonly method: string,
@@ -34,17 +36,22 @@ export class Job {
     });
     const { timeout, signal } = options;
     if (signal?.aborted) {
-      this.fail(signal.reason);
+      this.fail(signal.reason, true);
       return;
     }
     if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.fail(new TimeoutError(method, timeout)), timeout);
+      this.timer = setTimeout(() => this.fail(new TimeoutError(method, timeout), true), timeout);
     }
     if (signal) {
-      this.abortListener = () => this.fail(signal.reason);
+      this.abortListener = () => this.fail(signal.reason, true);
       signal.addEventListener('abort', this.abortListener, { once: true });
     }
     if (taskCount === 0) this.finish();
+  }
+
+  /** What to do with tasks still running when the job is interrupted. */
+  get onCancel(): 'abandon' | 'terminate' {
+    return this.options.onCancel ?? 'abandon';
   }
 
   get settleAll(): boolean {
@@ -69,10 +76,10 @@ export class Job {
   }
 
   /** End the whole job with an error (fail-fast, timeout, abort, worker loss, close). */
-  fail(error: unknown): void {
+  fail(error: unknown, interrupted = false): void {
     if (this.done) return;
     this.end();
-    this.onEarlyEnd?.();
+    this.onEarlyEnd?.(interrupted, error);
     this.reject(error);
   }
 

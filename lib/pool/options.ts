@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { ArgumentError } from './errors.ts';
+import type { WorkerExitEvent } from './workforce.ts';
 
 export type KindName = 'thread' | 'process' | 'inline';
 
@@ -28,8 +29,16 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   seed?: number;
   /** Error classes to rebuild when workers throw them (in addition to those registered with registerErrorClass). */
   errorClasses?: Array<new (...args: any[]) => Error>;
-  /** Thread kind: V8 heap limits per worker. */
+  /** V8 heap limits per worker (thread kind; process kind honours maxOldGenerationSizeMb). */
   resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** Replace a worker that dies by a new one constructed with the same arguments. Its state is lost. Default false. */
+  respawn?: boolean;
+  /** Maximum calls in flight; further calls wait or are rejected (see `backpressure`). Default: unbounded. */
+  capacity?: number;
+  /** Default for calls beyond `capacity`: 'wait' (default) or 'reject' with BacklogFullError. */
+  backpressure?: 'wait' | 'reject';
+  /** Hears every worker that ends other than by close(): exits, crashes, kills, terminations. */
+  onWorkerExit?: (event: WorkerExitEvent) => void;
 }
 
 export interface ResolvedOptions {
@@ -41,10 +50,18 @@ export interface ResolvedOptions {
   worker?: () => unknown;
   dedicated: boolean;
   seed: number;
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
+  respawn: boolean;
+  capacity?: number;
+  backpressure: 'wait' | 'reject';
+  onWorkerExit?: (event: WorkerExitEvent) => void;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
-const known = new Set(['workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits']);
+const known = new Set([
+  'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
+  'respawn', 'capacity', 'backpressure', 'onWorkerExit',
+]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
   if (typeof Class !== 'function' || typeof (Class as { prototype?: unknown }).prototype !== 'object') {
@@ -83,7 +100,29 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (options.worker !== undefined && typeof options.worker !== 'function') {
     throw new ArgumentError('option worker must be a function returning a new Worker');
   }
-  return { workers, argsFor, kind, module, exportName, worker: options.worker, dedicated: options.dedicated ?? false, seed: seed >>> 0 };
+  const { capacity, backpressure = 'wait', onWorkerExit } = options;
+  if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) {
+    throw new ArgumentError(`option capacity must be a positive integer, got ${String(capacity)}`);
+  }
+  if (backpressure !== 'wait' && backpressure !== 'reject') {
+    throw new ArgumentError(`option backpressure must be 'wait' or 'reject', got ${JSON.stringify(backpressure)}`);
+  }
+  if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
+  return {
+    workers,
+    argsFor,
+    kind,
+    module,
+    exportName,
+    worker: options.worker,
+    dedicated: options.dedicated ?? false,
+    seed: seed >>> 0,
+    resourceLimits: options.resourceLimits,
+    respawn: options.respawn ?? false,
+    capacity,
+    backpressure,
+    onWorkerExit,
+  };
 }
 
 function toModuleUrl(module: string | URL): string {

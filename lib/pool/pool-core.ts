@@ -1,23 +1,16 @@
 /**
- * The host side of a pool: its workers, its calls in flight and its life cycle (create → open → closing → closed).
- * `proxy.ts` puts the typed face on it; this file knows nothing about the user's class beyond method names.
+ * The host side of a pool: its calls in flight, admission (capacity and backpressure) and its life cycle
+ * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
-import { Op, Status, type InitPayload, type Response } from '../protocol/messages.ts';
-import { encodeArgs } from '../protocol/value-codec.ts';
-import { deriveSeed } from '../runtime/context.ts';
-import type { WorkerKind } from '../workers/worker-kind.ts';
-import { threadKind } from '../workers/thread.ts';
-import { inlineKind } from '../workers/inline.ts';
-import { processKind } from '../workers/process.ts';
-import { ArgumentError, PoolClosedError, UnknownMethodError, WorkerExitedError } from './errors.ts';
+import { Op } from '../protocol/messages.ts';
+import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
-import { broadcast, broadcastField, dedicated, dynamicMap, remoteError, synchronized } from './dispatch.ts';
+import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { zipArgs } from './map-args.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
-import { WorkerSlot } from './worker-slot.ts';
-
-const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind };
+import { Workforce } from './workforce.ts';
+import type { WorkerSlot } from './worker-slot.ts';
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
@@ -25,82 +18,51 @@ export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototyp
 /** How long a worker may take to dispose its instance on close before it is ended anyway. */
 const CLOSE_GRACE_MS = 5000;
 
-export class PoolCore {
-  readonly slots: WorkerSlot[] = [];
+interface Admission {
+  job: Job;
+  start: () => void;
+}
+
+export class PoolCore implements DispatchContext {
   private idCounter = 0;
   private readonly jobs = new Set<Job>();
   private methodNames = new Set<string>();
   state: PoolInfo['state'] = 'open';
   private closing: Promise<void> | undefined;
+  private readonly workforce: Workforce;
+  /** Calls admitted and not yet settled; bounded by `capacity`. */
+  private admitted = 0;
+  private readonly admissionQueue: Admission[] = [];
+  private admissionHead = 0;
 
-  private constructor(
-    readonly options: ResolvedOptions,
-    private readonly Class: new (...args: any[]) => object,
-  ) {}
+  private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
+    this.workforce = new Workforce(options, Class, this.nextId);
+  }
 
   static async create(Class: new (...args: any[]) => object, options: ResolvedOptions): Promise<PoolCore> {
     const core = new PoolCore(options, Class);
-    await core.start();
+    try {
+      core.methodNames = new Set(await core.workforce.start());
+    } catch (error) {
+      core.state = 'closed';
+      throw error;
+    }
     return core;
   }
 
   nextId = (): number => ++this.idCounter;
 
+  get slots(): readonly WorkerSlot[] {
+    return this.workforce.slots;
+  }
+
   get methods(): ReadonlySet<string> {
     return this.methodNames;
   }
 
-  private async start(): Promise<void> {
-    const kind = kinds[this.options.kind]!;
-    const { workers } = this.options;
-    try {
-      for (let index = 0; index < workers; index++) {
-        const channel = kind.spawn({ index, module: this.options.module, Class: this.Class, factory: this.options.worker });
-        this.slots.push(new WorkerSlot(index, channel, this.onBusyChange, this.onWorkerExit));
-      }
-      const ready = this.slots.map((slot) => this.initialize(slot));
-      // Reject as soon as one constructor fails: no reason to wait for the others.
-      const names = await Promise.all(ready);
-      this.methodNames = new Set(names[0]);
-    } catch (error) {
-      this.state = 'closed';
-      await Promise.allSettled(this.slots.map((slot) => this.endWorker(slot)));
-      throw error;
-    }
+  terminate(slot: WorkerSlot, cause: unknown): void {
+    this.workforce.terminate(slot, cause);
   }
-
-  private initialize(slot: WorkerSlot): Promise<string[]> {
-    const { options } = this;
-    const args = encodeArgs(options.argsFor(slot.index));
-    const payload: InitPayload = {
-      module: options.kind === 'inline' ? undefined : options.module,
-      exportName: options.exportName,
-      args: args.args,
-      argsHaveHandles: args.found,
-      context: { index: slot.index, count: options.workers, seed: deriveSeed(options.seed, slot.index), kind: options.kind },
-    };
-    return new Promise((resolve, reject) => {
-      slot.send([Op.Init, payload], 0, {
-        method: 'constructor',
-        settle(response: Response) {
-          if (response[1] === Status.Ready) resolve(response[2]);
-          else if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'constructor'));
-        },
-        fail: reject,
-      });
-    });
-  }
-
-  private onBusyChange = (slot: WorkerSlot, busy: boolean): void => {
-    // Idle workers do not keep the process alive: a script that forgets close() still ends.
-    slot.channel.setKeepAlive(busy);
-  };
-
-  private onWorkerExit = (slot: WorkerSlot, info: { code?: number; error?: unknown }): void => {
-    const cause = info.error;
-    slot.exitError = new WorkerExitedError(slot.index, undefined, info.code, cause);
-    slot.die((method) => new WorkerExitedError(slot.index, method, info.code, cause));
-  };
 
   private check(method: string, what: 'call' | 'field'): void {
     if (this.state !== 'open') throw new PoolClosedError(`cannot ${what === 'call' ? `call ${method}` : `access field ${method}`}`);
@@ -110,18 +72,50 @@ export class PoolCore {
     }
   }
 
-  private newJob(method: string, taskCount: number, options: CallOptions): Job {
-    const job = new Job(method, taskCount, options, (ended) => this.jobs.delete(ended));
-    if (!job.done) this.jobs.add(job);
-    return job;
+  /** Creates the job and starts it now, later (capacity reached, backpressure 'wait') or never (backlog full). */
+  private run(method: string, taskCount: number, options: CallOptions, start: (job: Job) => void): Promise<unknown[]> {
+    const job = new Job(method, taskCount, options, this.onJobEnd);
+    if (job.done) return job.promise;
+    this.jobs.add(job);
+    const { capacity } = this.options;
+    if (capacity === undefined || this.admitted < capacity) {
+      this.admit(job, () => start(job));
+    } else if ((options.backpressure ?? this.options.backpressure) === 'reject') {
+      job.fail(new BacklogFullError(method, capacity));
+    } else {
+      this.admissionQueue.push({ job, start: () => start(job) });
+    }
+    return job.promise;
   }
+
+  private admit(job: Job, start: () => void): void {
+    this.admitted++;
+    job.admitted = true;
+    start();
+  }
+
+  private onJobEnd = (job: Job): void => {
+    this.jobs.delete(job);
+    if (!job.admitted) return;
+    // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
+    this.admitted--;
+    while (this.admissionHead < this.admissionQueue.length) {
+      const next = this.admissionQueue[this.admissionHead]!;
+      this.admissionQueue[this.admissionHead++] = undefined as never;
+      if (this.admissionHead > 1024 && this.admissionHead * 2 > this.admissionQueue.length) {
+        this.admissionQueue.splice(0, this.admissionHead);
+        this.admissionHead = 0;
+      }
+      if (next.job.done) continue;
+      this.admit(next.job, next.start);
+      break;
+    }
+  };
 
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
-    const job = this.newJob(method, this.slots.length, options);
-    if (!job.done) broadcast(this, job, method, args);
-    return job.promise;
+    return this.run(method, this.slots.length, options, (job) => broadcast(this, job, method, args));
   }
 
   /** One task per element of the zipped iterables, distributed according to the pool's and the call's mode. */
@@ -134,26 +128,23 @@ export class PoolCore {
     }
     const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(tuples.length / (4 * width)));
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
-    const job = this.newJob(method, tuples.length, options);
-    if (job.done) return job.promise;
-    if (this.options.dedicated) dedicated(this, job, method, tuples);
-    else if (options.synchronize) synchronized(this, job, method, tuples);
-    else dynamicMap(this, job, method, tuples, chunkSize);
-    return job.promise;
+    const retries = options.retries ?? 0;
+    if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
+    return this.run(method, tuples.length, options, (job) => {
+      if (this.options.dedicated) dedicated(this, job, method, tuples);
+      else if (options.synchronize) synchronized(this, job, method, tuples);
+      else dynamicMap(this, job, method, tuples, chunkSize, retries);
+    });
   }
 
   getField(field: string, options: CallOptions): Promise<unknown[]> {
     this.check(field, 'field');
-    const job = this.newJob(field, this.slots.length, options);
-    if (!job.done) broadcastField(this, job, Op.Get, field);
-    return job.promise;
+    return this.run(field, this.slots.length, options, (job) => broadcastField(this, job, Op.Get, field));
   }
 
   async setField(field: string, value: unknown, options: CallOptions): Promise<void> {
     this.check(field, 'field');
-    const job = this.newJob(field, this.slots.length, options);
-    if (!job.done) broadcastField(this, job, Op.Set, field, value);
-    await job.promise;
+    await this.run(field, this.slots.length, options, (job) => broadcastField(this, job, Op.Set, field, value));
   }
 
   async setFieldEach(field: string, values: Iterable<unknown>, options: CallOptions): Promise<void> {
@@ -162,9 +153,7 @@ export class PoolCore {
     if (tuples.length !== this.slots.length) {
       throw new ArgumentError(`fields.setEach("${field}") needs exactly ${this.slots.length} values (one per worker), got ${tuples.length}`);
     }
-    const job = this.newJob(field, tuples.length, options);
-    if (!job.done) dedicated(this, job, field, tuples, Op.Set);
-    await job.promise;
+    await this.run(field, tuples.length, options, (job) => dedicated(this, job, field, tuples, Op.Set));
   }
 
   info(): PoolInfo {
@@ -173,8 +162,11 @@ export class PoolCore {
       kind: this.options.kind,
       seed: this.options.seed,
       dedicated: this.options.dedicated,
-      alive: this.slots.filter((slot) => slot.alive).length,
+      alive: this.workforce.alive,
       tasksDone: this.slots.map((slot) => slot.tasksDone),
+      respawns: this.slots.map((slot) => Math.max(0, slot.generation - 1)),
+      inFlight: this.admitted,
+      waiting: this.admissionQueue.length - this.admissionHead,
       state: this.state,
     };
   }
@@ -187,47 +179,17 @@ export class PoolCore {
     this.state = 'closing';
     this.closing = (async () => {
       if (options.force) this.failAll();
-      await Promise.allSettled([...this.jobs].map((job) => job.promise));
-      const outcomes = await Promise.allSettled(this.slots.map((slot) => this.disposeAndEnd(slot)));
-      this.state = 'closed';
-      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (failure) throw failure.reason;
+      try {
+        await Promise.allSettled([...this.jobs].map((job) => job.promise));
+        await this.workforce.close(CLOSE_GRACE_MS);
+      } finally {
+        this.state = 'closed';
+      }
     })();
     return this.closing;
   }
 
   private failAll(): void {
     for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} was cancelled by close({ force: true })`));
-  }
-
-  /** Let the instance dispose itself (bounded), then end the worker whatever happened. */
-  private async disposeAndEnd(slot: WorkerSlot): Promise<void> {
-    try {
-      if (slot.alive) {
-        await new Promise<void>((resolve, reject) => {
-          const id = this.nextId();
-          const timer = setTimeout(resolve, CLOSE_GRACE_MS);
-          slot.send([Op.Close, id], id, {
-            method: 'dispose',
-            settle(response: Response) {
-              clearTimeout(timer);
-              if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'Symbol.asyncDispose'));
-              else resolve();
-            },
-            fail() {
-              clearTimeout(timer);
-              resolve();
-            },
-          });
-        });
-      }
-    } finally {
-      await this.endWorker(slot);
-    }
-  }
-
-  private async endWorker(slot: WorkerSlot): Promise<void> {
-    slot.die((method) => new PoolClosedError(`${method} was interrupted`));
-    await slot.channel.terminate();
   }
 }

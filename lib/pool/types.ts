@@ -20,6 +20,19 @@ export interface CallOptions {
   chunkSize?: number;
   /** Map calls: iterables of different lengths are an error instead of shortest-wins. */
   strict?: boolean;
+  /**
+   * Map calls: how many times a task whose worker died (exit, crash, termination) is re-run on another worker.
+   * Errors thrown by the method itself are never retried. Default 0.
+   */
+  retries?: number;
+  /**
+   * After a timeout or abort, tasks of this call still running in a worker are abandoned (default: they finish
+   * and their results are dropped) or their workers are terminated (`'terminate'`; with `respawn` they restart).
+   * Use 'terminate' against infinite loops: an abandoned loop keeps its worker busy forever.
+   */
+  onCancel?: 'abandon' | 'terminate';
+  /** When the pool's `capacity` is reached: wait for room (default) or reject at once with BacklogFullError. */
+  backpressure?: 'wait' | 'reject';
 }
 
 /** Any function; methods are the function-valued members of a class. */
@@ -73,6 +86,12 @@ export interface PoolInfo {
   readonly alive: number;
   /** Tasks completed per worker, in worker order. */
   readonly tasksDone: readonly number[];
+  /** How many times each worker was replaced after dying (option `respawn`). */
+  readonly respawns: readonly number[];
+  /** Calls admitted and not yet settled. */
+  readonly inFlight: number;
+  /** Calls waiting for capacity. */
+  readonly waiting: number;
   readonly state: 'open' | 'closing' | 'closed';
 }
 

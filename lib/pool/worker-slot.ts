@@ -17,20 +17,33 @@ export class WorkerSlot {
   readonly pending = new Map<number, Pending>();
   private outbox: Request[] = [];
   private flushScheduled = false;
-  alive = true;
+  alive = false;
   /** Set once the worker has exited or been terminated; further requests fail at once. */
   exitError: Error | undefined;
   /** Tasks completed on this worker (metrics and tests). */
   tasksDone = 0;
+  /** How many workers have held this slot: 1 + respawns. */
+  generation = 0;
+  channel!: WorkerChannel;
 
   constructor(
     readonly index: number,
-    readonly channel: WorkerChannel,
     private readonly onIdleChange: (slot: WorkerSlot, busy: boolean) => void,
-    onExit: (slot: WorkerSlot, info: ExitInfo) => void,
-  ) {
-    channel.onMessage((batch) => this.receive(batch));
-    channel.onExit((info) => onExit(this, info));
+    private readonly onExit: (slot: WorkerSlot, info: ExitInfo) => void,
+  ) {}
+
+  /** Give the slot a (new) worker. Messages and exits of earlier workers of this slot are ignored from now on. */
+  attach(channel: WorkerChannel): void {
+    const generation = ++this.generation;
+    this.channel = channel;
+    this.alive = true;
+    this.exitError = undefined;
+    channel.onMessage((batch) => {
+      if (generation === this.generation) this.receive(batch);
+    });
+    channel.onExit((info) => {
+      if (generation === this.generation && this.alive) this.onExit(this, info);
+    });
   }
 
   get inFlight(): number {
@@ -105,14 +118,19 @@ export class WorkerSlot {
     if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
   }
 
-  /** The worker is gone: every request still waiting on it fails with `error(method)`. */
-  die(error: (method: string) => Error): void {
+  /**
+   * The worker is gone: nothing more is sent to it, and the requests that were waiting on it are returned so the
+   * caller can fail them — after a replacement is attached, so that retries find it.
+   */
+  detach(exitError: Error): Pending[] {
+    const wasBusy = this.pending.size > 0;
     this.alive = false;
+    this.exitError = exitError;
     this.outbox = [];
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    this.onIdleChange(this, false);
-    for (const pending of waiting) pending.fail(error(pending.method));
+    if (wasBusy) this.onIdleChange(this, false);
+    return waiting;
   }
 }
 

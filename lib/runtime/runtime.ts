@@ -26,6 +26,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   let context: WorkerContext | undefined;
   let callable = new Set<string>();
   const cancelled = new Set<number>();
+  const runningChunks = new Set<number>();
   let outbox: Response[] = [];
   let flushScheduled = false;
 
@@ -54,7 +55,12 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
   };
 
+  // Requests that arrive while the instance is being constructed wait for it: the host may send calls right
+  // behind the Init message (a respawned worker is used at once) and the channel keeps them in order.
+  let waiting: Request[] | undefined;
+
   const init = async (payload: InitPayload) => {
+    waiting = [];
     try {
       const Class = await classSource(payload);
       context = makeContext(payload.context);
@@ -67,6 +73,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     } catch (error) {
       send([0, Status.Err, encodeError(error)]);
     }
+    const queued = waiting;
+    waiting = undefined;
+    for (const request of queued) handle(request);
   };
 
   const methodOf = (name: string): ((...args: unknown[]) => unknown) => {
@@ -82,6 +91,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     const results: unknown[] = new Array(tuples.length);
     let errors: Array<[number, ReturnType<typeof encodeError>]> | 0 = 0;
     let foundHandles = false;
+    runningChunks.add(id);
     for (let i = 0; i < tuples.length; i++) {
       if (cancelled.has(id)) break;
       try {
@@ -98,6 +108,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
     }
     cancelled.delete(id);
+    runningChunks.delete(id);
     send([id, Status.Chunk, results, errors, foundHandles]);
   };
 
@@ -111,7 +122,15 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     send([id, Status.Ok, encoded, state.found]);
   };
 
-  const handle = (request: Request) => {
+  const handle = (request: Request): void => {
+    if (waiting && request[0] !== Op.Cancel) {
+      waiting.push(request);
+      return;
+    }
+    if (!instance && request[0] !== Op.Init && request[0] !== Op.Close && request[0] !== Op.Cancel) {
+      send([request[1], Status.Err, encodeError(new Error('the instance of this worker failed to construct'))]);
+      return;
+    }
     switch (request[0]) {
       case Op.Call: {
         const [, id, method, args, hasHandles] = request;
@@ -148,7 +167,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Cancel:
-        cancelled.add(request[1]);
+        // Only a chunk still running can skip tasks; a cancel for one already answered is moot.
+        if (runningChunks.has(request[1])) cancelled.add(request[1]);
         return;
       case Op.Close:
         void dispose(request[1]);

@@ -1,0 +1,169 @@
+/**
+ * The pool's workers as a group: starting them, constructing instances, noticing deaths, replacing dead workers
+ * when respawn is on, terminating stuck ones, and ending them all on close.
+ */
+import { Op, Status, type InitPayload, type Response } from '../protocol/messages.ts';
+import { encodeArgs } from '../protocol/value-codec.ts';
+import { deriveSeed } from '../runtime/context.ts';
+import type { ExitInfo, WorkerKind } from '../workers/worker-kind.ts';
+import { threadKind } from '../workers/thread.ts';
+import { processKind } from '../workers/process.ts';
+import { inlineKind } from '../workers/inline.ts';
+import { PoolClosedError, WorkerExitedError } from './errors.ts';
+import { remoteError } from './dispatch.ts';
+import type { ResolvedOptions } from './options.ts';
+import { WorkerSlot } from './worker-slot.ts';
+
+const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind };
+
+/** What the pool's `onWorkerExit` option hears whenever a worker ends other than by close(). */
+export interface WorkerExitEvent {
+  workerIndex: number;
+  /** 'exit': the worker ended by itself (exit, crash, out of memory, killed); 'terminated': the pool ended it (timeout or abort with `onCancel: 'terminate'`). */
+  reason: 'exit' | 'terminated';
+  exitCode?: number;
+  error?: unknown;
+  /** A new instance was started in its place (option `respawn`). */
+  respawned: boolean;
+}
+
+export class Workforce {
+  readonly slots: WorkerSlot[] = [];
+  private readonly kind: WorkerKind;
+  private ending = false;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly Class: new (...args: any[]) => object,
+    private readonly nextId: () => number,
+  ) {
+    this.kind = kinds[options.kind]!;
+  }
+
+  /** Starts every worker and resolves to the class's method names once all instances are constructed. */
+  async start(): Promise<string[]> {
+    try {
+      for (let index = 0; index < this.options.workers; index++) {
+        const slot = new WorkerSlot(index, (s, busy) => s.channel.setKeepAlive(busy), (s, info) => this.lose(s, info, 'exit'));
+        this.slots.push(slot);
+        this.spawnInto(slot);
+      }
+      // Reject as soon as one constructor fails: no reason to wait for the others.
+      const names = await Promise.all(this.slots.map((slot) => this.initialize(slot)));
+      return names[0]!;
+    } catch (error) {
+      await this.endAll();
+      throw error;
+    }
+  }
+
+  private spawnInto(slot: WorkerSlot): void {
+    const { options } = this;
+    slot.attach(
+      this.kind.spawn({ index: slot.index, module: options.module, Class: this.Class, factory: options.worker, resourceLimits: options.resourceLimits }),
+    );
+  }
+
+  private initialize(slot: WorkerSlot): Promise<string[]> {
+    const { options } = this;
+    const args = encodeArgs(options.argsFor(slot.index));
+    // A respawned instance draws a fresh stream, so that its samples never repeat its predecessor's.
+    const streamIndex = slot.index + (slot.generation - 1) * options.workers;
+    const payload: InitPayload = {
+      module: options.kind === 'inline' ? undefined : options.module,
+      exportName: options.exportName,
+      args: args.args,
+      argsHaveHandles: args.found,
+      context: { index: slot.index, count: options.workers, seed: deriveSeed(options.seed, streamIndex), kind: options.kind },
+    };
+    return new Promise((resolve, reject) => {
+      slot.send([Op.Init, payload], 0, {
+        method: 'constructor',
+        settle(response: Response) {
+          if (response[1] === Status.Ready) resolve(response[2]);
+          else if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'constructor'));
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  /** A worker is gone. Replace it first (when respawn is on), then fail what was waiting on it, so retries find the replacement. */
+  private lose(slot: WorkerSlot, info: ExitInfo, reason: WorkerExitEvent['reason']): void {
+    const cause = info.error;
+    const waiting = slot.detach(new WorkerExitedError(slot.index, undefined, info.code, cause));
+    const respawn = this.options.respawn && !this.ending;
+    if (respawn) {
+      this.spawnInto(slot);
+      this.initialize(slot).catch((error) => {
+        // The replacement could not even be constructed: leave the slot dead rather than loop.
+        const stillWaiting = slot.detach(new WorkerExitedError(slot.index, undefined, undefined, error));
+        void slot.channel.terminate();
+        for (const pending of stillWaiting) pending.fail(new WorkerExitedError(slot.index, pending.method, undefined, error));
+      });
+    }
+    for (const pending of waiting) pending.fail(new WorkerExitedError(slot.index, pending.method, info.code, cause));
+    try {
+      this.options.onWorkerExit?.({ workerIndex: slot.index, reason, exitCode: info.code, error: cause, respawned: respawn });
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** End a worker that is stuck in abandoned work (a timed-out or aborted call with `onCancel: 'terminate'`). */
+  terminate(slot: WorkerSlot, cause: unknown): void {
+    if (!slot.alive) return;
+    const channel = slot.channel;
+    this.lose(slot, { error: cause }, 'terminated');
+    void channel.terminate();
+  }
+
+  /** Let each instance dispose itself (bounded by `graceMs`), then end every worker. Rejects with the first dispose error. */
+  async close(graceMs: number): Promise<void> {
+    this.ending = true;
+    const outcomes = await Promise.allSettled(this.slots.map((slot) => this.disposeAndEnd(slot, graceMs)));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  private async disposeAndEnd(slot: WorkerSlot, graceMs: number): Promise<void> {
+    try {
+      if (slot.alive) {
+        await new Promise<void>((resolve, reject) => {
+          const id = this.nextId();
+          const timer = setTimeout(resolve, graceMs);
+          slot.send([Op.Close, id], id, {
+            method: 'dispose',
+            settle(response: Response) {
+              clearTimeout(timer);
+              if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'Symbol.asyncDispose'));
+              else resolve();
+            },
+            fail() {
+              clearTimeout(timer);
+              resolve();
+            },
+          });
+        });
+      }
+    } finally {
+      await this.end(slot);
+    }
+  }
+
+  async endAll(): Promise<void> {
+    this.ending = true;
+    await Promise.allSettled(this.slots.map((slot) => this.end(slot)));
+  }
+
+  private async end(slot: WorkerSlot): Promise<void> {
+    for (const pending of slot.detach(new PoolClosedError('the worker was ended'))) pending.fail(new PoolClosedError(`${pending.method} was interrupted`));
+    await slot.channel?.terminate();
+  }
+
+  get alive(): number {
+    return this.slots.filter((slot) => slot.alive).length;
+  }
+}
