@@ -5,7 +5,7 @@
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs } from '../protocol/value-codec.ts';
-import { WorkerExitedError, tagRemote } from './errors.ts';
+import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
@@ -35,11 +35,30 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
     outstanding.clear();
     if (interrupted && job.onCancel === 'terminate') {
       for (const slot of slots) ctx.terminate(slot, reason);
-    } else {
-      for (const [id, slot] of ids) slot.notify([Op.Cancel, id]);
+      return;
+    }
+    for (const [id, slot] of ids) slot.notify([Op.Cancel, id]);
+    if (job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0) {
+      // The call ended early (an error elsewhere), but the tasks it left running stay bound by its deadline:
+      // whatever still runs then is ended, as it would have been had the call waited for it.
+      const stillRunning = new Map(ids);
+      const watch = (id: number) => stillRunning.delete(id);
+      job.onLateAnswer = watch;
+      const timer = setTimeout(() => {
+        for (const slot of new Set(stillRunning.values())) {
+          ctx.terminate(slot, new TimeoutError(job.method, job.deadline! - job.startedAt));
+        }
+      }, Math.max(0, job.deadline - performance.now()));
+      timer.unref?.();
     }
   };
-  return { add: (slot, id) => outstanding.set(id, slot), remove: (id) => outstanding.delete(id) };
+  return {
+    add: (slot, id) => outstanding.set(id, slot),
+    remove: (id) => {
+      outstanding.delete(id);
+      job.onLateAnswer?.(id);
+    },
+  };
 }
 
 /** Send one task as a plain call to `slot`; its answer settles task `taskIndex` of the job. */
@@ -53,6 +72,8 @@ function sendTask(
   payload: { method: string; args?: unknown[]; value?: unknown; found: boolean },
   after?: () => void,
 ): void {
+  // An earlier task of the same call may already have ended it (a dead worker fails at once): send nothing more.
+  if (job.done) return;
   const id = ctx.nextId();
   const request =
     op === Op.Call
@@ -196,7 +217,10 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
   /** Keep every live worker supplied with up to PREFETCH chunks of this job, least loaded first. */
   const fill = (): void => {
     if (job.done) return;
-    const live = ctx.slots.filter((slot) => slot.alive).sort((a, b) => a.inFlight - b.inFlight);
+    // A worker being respawned would hold its chunks until its instance is built: prefer ready ones.
+    const alive = ctx.slots.filter((slot) => slot.alive);
+    const ready = alive.filter((slot) => slot.ready);
+    const live = (ready.length > 0 ? ready : alive).sort((a, b) => a.inFlight - b.inFlight);
     if (live.length === 0) {
       if (requeued.length > 0 || next < tuples.length) {
         job.fail(ctx.slots[0]?.exitError ?? new WorkerExitedError(0, method, undefined, 'no worker is alive'));

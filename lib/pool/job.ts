@@ -16,6 +16,11 @@ export class Job {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private abortListener: (() => void) | undefined;
   done = false;
+  readonly startedAt = performance.now();
+  /** Hears answers that arrive after the job ended (tasks it left running). */
+  onLateAnswer: ((id: number) => void) | undefined;
+  /** When the call's `timeout` expires (performance.now() scale), if it has one. */
+  readonly deadline: number | undefined;
   /** Counted against the pool's capacity (set by the pool when the job starts). */
   admitted = false;
   /** Run when the job ends early, to cancel work already sent; `interrupted` for timeout and abort. */
@@ -35,6 +40,7 @@ export class Job {
       this.reject = reject;
     });
     const { timeout, signal } = options;
+    this.deadline = timeout === undefined ? undefined : performance.now() + timeout;
     if (signal?.aborted) {
       this.fail(signal.reason, true);
       return;

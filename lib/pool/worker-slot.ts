@@ -18,6 +18,8 @@ export class WorkerSlot {
   private outbox: Request[] = [];
   private flushScheduled = false;
   alive = false;
+  /** The instance is constructed. A respawned slot is alive (requests queue behind its Init) but not yet ready. */
+  ready = false;
   /** Set once the worker has exited or been terminated; further requests fail at once. */
   exitError: Error | undefined;
   /** Tasks completed on this worker (metrics and tests). */
@@ -37,6 +39,7 @@ export class WorkerSlot {
     const generation = ++this.generation;
     this.channel = channel;
     this.alive = true;
+    this.ready = false;
     this.exitError = undefined;
     channel.onMessage((batch) => {
       if (generation === this.generation) this.receive(batch);
@@ -125,6 +128,7 @@ export class WorkerSlot {
   detach(exitError: Error): Pending[] {
     const wasBusy = this.pending.size > 0;
     this.alive = false;
+    this.ready = false;
     this.exitError = exitError;
     this.outbox = [];
     const waiting = [...this.pending.values()];

@@ -80,7 +80,10 @@ export class Workforce {
       slot.send([Op.Init, payload], 0, {
         method: 'constructor',
         settle(response: Response) {
-          if (response[1] === Status.Ready) resolve(response[2]);
+          if (response[1] === Status.Ready) {
+            slot.ready = true;
+            resolve(response[2]);
+          }
           else if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'constructor'));
         },
         fail: reject,
@@ -91,18 +94,12 @@ export class Workforce {
   /** A worker is gone. Replace it first (when respawn is on), then fail what was waiting on it, so retries find the replacement. */
   private lose(slot: WorkerSlot, info: ExitInfo, reason: WorkerExitEvent['reason']): void {
     const cause = info.error;
+    // A worker that died by itself while constructing would die again: only replace built or terminated ones.
+    const respawn = this.options.respawn && !this.ending && (slot.ready || reason === 'terminated');
     const waiting = slot.detach(new WorkerExitedError(slot.index, undefined, info.code, cause));
-    const respawn = this.options.respawn && !this.ending;
-    if (respawn) {
-      this.spawnInto(slot);
-      this.initialize(slot).catch((error) => {
-        // The replacement could not even be constructed: leave the slot dead rather than loop.
-        const stillWaiting = slot.detach(new WorkerExitedError(slot.index, undefined, undefined, error));
-        void slot.channel.terminate();
-        for (const pending of stillWaiting) pending.fail(new WorkerExitedError(slot.index, pending.method, undefined, error));
-      });
-    }
+    if (respawn) this.respawn(slot);
     for (const pending of waiting) pending.fail(new WorkerExitedError(slot.index, pending.method, info.code, cause));
+    if (this.ending) return; // workers end by themselves after close() disposed them: not news.
     try {
       this.options.onWorkerExit?.({ workerIndex: slot.index, reason, exitCode: info.code, error: cause, respawned: respawn });
     } catch (error) {
@@ -110,6 +107,21 @@ export class Workforce {
         throw error;
       });
     }
+  }
+
+  private respawn(slot: WorkerSlot): void {
+    this.spawnInto(slot);
+    const generation = slot.generation;
+    this.initialize(slot).catch((error) => {
+      // The replacement's constructor threw: it is alive but useless. End it and leave the slot dead rather
+      // than loop. (If it died instead, lose() has already dealt with it.)
+      if (slot.generation !== generation || !slot.alive) return;
+      const channel = slot.channel;
+      for (const pending of slot.detach(new WorkerExitedError(slot.index, undefined, undefined, error))) {
+        pending.fail(new WorkerExitedError(slot.index, pending.method, undefined, error));
+      }
+      void channel.terminate();
+    });
   }
 
   /** End a worker that is stuck in abandoned work (a timed-out or aborted call with `onCancel: 'terminate'`). */

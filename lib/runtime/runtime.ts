@@ -73,6 +73,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     } catch (error) {
       send([0, Status.Err, encodeError(error)]);
     }
+    // Announce readiness now: a queued request may be a long synchronous task (or a fatal one), and the host
+    // must not stay unaware that this instance exists.
+    flush();
     const queued = waiting;
     waiting = undefined;
     for (const request of queued) handle(request);

@@ -11,6 +11,28 @@ const { workerData } = require('node:worker_threads');
 })().catch((error) => { setImmediate(() => { throw error; }); });
 `;
 
+/**
+ * The host's execArgv minus what a worker must not inherit: tsx's loader when the worker runs only JavaScript
+ * (registering it costs a worker ~0.4 s on Node 20), and --inspect flags (each worker would claim the same port).
+ * Other flags — the user's own --import/--require hooks, heap options — are kept.
+ */
+export function workerExecArgv(needsTsx: boolean): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('--inspect')) continue;
+    const isLoaderFlag = arg === '--import' || arg === '--require' || arg === '--loader' || arg === '-r';
+    const value = isLoaderFlag ? args[i + 1] : arg;
+    if (/\btsx\b/.test(value ?? '') && !needsTsx) {
+      if (isLoaderFlag) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
 /** URL of a runtime entry next to this file, in the same flavour (.ts under tsx, .js when built). */
 export function runtimeEntryUrl(name: string): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

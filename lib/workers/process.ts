@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
-import { runtimeEntryUrl, tsxImportUrl } from './bootstrap.ts';
+import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
 
 export const processKind: WorkerKind = {
   name: 'process',
@@ -15,7 +15,7 @@ export const processKind: WorkerKind = {
     if (spec.factory) throw new TypeError('the worker factory option is for thread and web workers; kind "process" loads the module itself');
     const entry = runtimeEntryUrl('process-entry');
     const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
-    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
+    const execArgv = workerExecArgv(needsTsx);
     if (needsTsx && !execArgv.some((arg) => arg.includes('tsx'))) execArgv.push('--import', tsxImportUrl());
     if (spec.resourceLimits?.maxOldGenerationSizeMb) execArgv.push(`--max-old-space-size=${spec.resourceLimits.maxOldGenerationSizeMb}`);
     const child = fork(fileURLToPath(entry), [], { execArgv, serialization: 'advanced', stdio: 'inherit' });

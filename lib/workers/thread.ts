@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
-import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl } from './bootstrap.ts';
+import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
 
 export const threadKind: WorkerKind = {
   name: 'thread',
@@ -19,7 +19,7 @@ function startBootstrap(spec: SpawnSpec): Worker {
     eval: true,
     workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
     resourceLimits: spec.resourceLimits,
-    // The worker inherits execArgv such as --import tsx; that is what the user ran the host with.
+    execArgv: workerExecArgv(false), // the bootstrap registers tsx itself when needed, once
   });
 }
 

@@ -1,0 +1,15 @@
+// The class objectproxypool's workers instantiate. No import of the library is needed: shared arrays arrive
+// as SharedArrayWrapper instances (revived by the runtime) whose `.data` is the Float64Array.
+import { piHits, readOne, sizeOf, sumArray } from './kernels.mjs';
+
+const dataOf = (a) => (a && a.data !== undefined && !ArrayBuffer.isView(a) ? a.data : a);
+
+export class BenchModel {
+  count = 0;
+  noop(x) { return x; }
+  inc() { return ++this.count; }
+  readOne(a) { return readOne(dataOf(a)); }
+  sum(a) { return sumArray(dataOf(a)); }
+  pi(t) { return piHits(t.samples, t.seed); }
+  size(p) { return sizeOf(p); }
+}
