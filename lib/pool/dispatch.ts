@@ -7,6 +7,7 @@ import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs } from '../protocol/value-codec.ts';
 import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
+import { taskArgs, type TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
 /** Tasks a worker may have queued beyond the one it runs, so it never waits for the host between chunks. */
@@ -112,31 +113,44 @@ export function broadcastField(ctx: DispatchContext, job: Job, op: Op.Get | Op.S
 }
 
 /** Task i to worker i, all at once (a dedicated pool, or `fields.setEach`). */
-export function dedicated(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][], op: Op.Call | Op.Set = Op.Call): void {
+export function dedicated(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns, op: Op.Call | Op.Set = Op.Call): void {
   const outstanding = trackOutstanding(ctx, job);
-  tuples.forEach((tuple, i) => {
-    const encoded = encodeArgs(tuple);
+  for (let i = 0; i < tasks.count; i++) {
+    const encoded = encodeArgs(taskArgs(tasks, i));
     sendTask(ctx, job, outstanding, ctx.slots[i]!, i, op, { method, args: encoded.args, value: encoded.args[0], found: encoded.found });
-  });
+  }
 }
 
 /** Rounds of one task per worker; a round starts only when the previous one has fully answered. */
-export function synchronized(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][]): void {
+export function synchronized(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns): void {
   const outstanding = trackOutstanding(ctx, job);
   const width = ctx.slots.length;
   const runRound = (start: number) => {
-    if (job.done || start >= tuples.length) return;
-    const end = Math.min(tuples.length, start + width);
+    if (job.done || start >= tasks.count) return;
+    const end = Math.min(tasks.count, start + width);
     let waiting = end - start;
     const roundDone = () => {
       if (--waiting === 0) runRound(end);
     };
     for (let t = start; t < end; t++) {
-      const encoded = encodeArgs(tuples[t]!);
+      const encoded = encodeArgs(taskArgs(tasks, t));
       sendTask(ctx, job, outstanding, ctx.slots[t - start]!, t, Op.Call, { method, args: encoded.args, found: encoded.found }, roundDone);
     }
   };
   runRound(0);
+}
+
+/** Tasks [start, end) as the columns of one Chunk message, shareables replaced by handles. */
+function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns: Array<unknown[] | null>; constants: unknown[]; found: boolean } {
+  let found = false;
+  const columns = tasks.columns.map((column) => {
+    if (!column) return null;
+    const encoded = encodeArgs(column.slice(start, end));
+    found ||= encoded.found;
+    return encoded.args;
+  });
+  const constants = encodeArgs(tasks.constants);
+  return { columns, constants: constants.args, found: found || constants.found };
 }
 
 /**
@@ -144,7 +158,7 @@ export function synchronized(ctx: DispatchContext, job: Job, method: string, tup
  * A chunk whose worker dies is queued again, up to `retries` times, and goes to the next worker with room
  * (the dead worker's replacement, with `respawn`).
  */
-export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuples: unknown[][], chunkSize: number, retries: number): void {
+export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns, chunkSize: number, retries: number): void {
   const outstanding = trackOutstanding(ctx, job);
   let next = 0;
   const requeued: Array<{ start: number; end: number; attempt: number }> = [];
@@ -152,9 +166,9 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
 
   const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
     if (requeued.length > 0) return requeued.shift();
-    if (next >= tuples.length) return undefined;
+    if (next >= tasks.count) return undefined;
     const start = next;
-    next = Math.min(tuples.length, start + chunkSize);
+    next = Math.min(tasks.count, start + chunkSize);
     return { start, end: next, attempt: 0 };
   };
 
@@ -163,13 +177,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
     const range = takeRange();
     if (!range) return false;
     const { start, end, attempt } = range;
-    let found = false;
-    const chunk = new Array<unknown[]>(end - start);
-    for (let t = start; t < end; t++) {
-      const encoded = encodeArgs(tuples[t]!);
-      found ||= encoded.found;
-      chunk[t - start] = encoded.args;
-    }
+    const { columns, constants, found } = chunkColumns(tasks, start, end);
     const id = ctx.nextId();
     outstanding.add(slot, id);
     perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
@@ -177,7 +185,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
       outstanding.remove(id);
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
-    slot.send([Op.Chunk, id, method, chunk, !job.settleAll, found], id, {
+    slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found], id, {
       method,
       settle(response: Response) {
         done();
@@ -222,7 +230,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tuple
     const ready = alive.filter((slot) => slot.ready);
     const live = (ready.length > 0 ? ready : alive).sort((a, b) => a.inFlight - b.inFlight);
     if (live.length === 0) {
-      if (requeued.length > 0 || next < tuples.length) {
+      if (requeued.length > 0 || next < tasks.count) {
         job.fail(ctx.slots[0]?.exitError ?? new WorkerExitedError(0, method, undefined, 'no worker is alive'));
       }
       return;

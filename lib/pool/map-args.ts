@@ -40,51 +40,89 @@ export function* range(startOrStop: number, stop?: number, step = 1): Generator<
 }
 
 /**
- * Zips the arguments into task tuples. One-shot iterables (generators) are read exactly once.
- * `fixedCount` (a dedicated pool's size) lets a call made only of `repeat()` values have a length.
+ * A map call's arguments, column by column: `columns[p]` holds parameter p's value for every task (its first
+ * `count` entries), or is undefined when the parameter is a `repeat()` constant, found in `constants[p]`.
+ * Columns rather than one tuple per task: structured clone pays per array, so a chunk of 1,000 tasks travels as
+ * a few flat arrays instead of 1,000 small ones (about 10× cheaper to post).
  */
-export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: number): unknown[][] {
-  const iterators: Array<Iterator<unknown> | undefined> = args.map((arg, i) => {
-    if (isRepeat(arg)) return undefined;
-    if (arg === null || arg === undefined || typeof (arg as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new ArgumentError(`map call: argument ${i} is not iterable (${arg === null ? 'null' : typeof arg}); wrap a constant in repeat()`);
-    }
-    return (arg as Iterable<unknown>)[Symbol.iterator]();
-  });
-  const live = iterators.filter((it) => it !== undefined).length;
-  if (live === 0 && fixedCount === undefined) {
-    throw new ArgumentError('map call: at least one argument must be a finite iterable (all are repeat() or there are none)');
-  }
-  const tuples: unknown[][] = [];
-  for (;;) {
-    if (live === 0 && tuples.length === fixedCount) return tuples;
-    const tuple = new Array(args.length);
-    for (let i = 0; i < args.length; i++) {
-      const it = iterators[i];
-      if (!it) {
-        tuple[i] = (args[i] as Repeat<unknown>).value;
-        continue;
-      }
-      const step = it.next();
-      if (step.done) {
-        if (strict) checkAllDone(iterators, i, tuples.length);
-        return tuples;
-      }
-      tuple[i] = step.value;
-    }
-    tuples.push(tuple);
-  }
+export interface TaskColumns {
+  count: number;
+  columns: Array<unknown[] | undefined>;
+  constants: unknown[];
 }
 
-function checkAllDone(iterators: Array<Iterator<unknown> | undefined>, ended: number, length: number): void {
-  for (let j = 0; j < iterators.length; j++) {
-    if (j === ended || !iterators[j]) continue;
-    // Arguments before `ended` already gave their item for the unfinished tuple; those after have not been asked.
-    const extra = j < ended ? 1 : iterators[j]!.next().done ? 0 : 1;
-    if (extra) {
-      throw new ArgumentError(
-        `map call (strict): argument ${ended} has ${length} items but argument ${j} has more`,
-      );
-    }
+/** The argument list of task `i`. */
+export function taskArgs(tasks: TaskColumns, i: number): unknown[] {
+  const args = new Array(tasks.columns.length);
+  for (let p = 0; p < args.length; p++) {
+    const column = tasks.columns[p];
+    args[p] = column ? column[i] : tasks.constants[p];
   }
+  return args;
+}
+
+/**
+ * Zips the arguments into task columns, shortest wins (or `strict`: any difference in length is an error).
+ * Arrays are used as they are; other iterables are read in step and exactly as far as needed, so generators
+ * work and an endless one paired with a finite argument is fine.
+ * `fixedCount` (a dedicated pool's size) gives a call made only of `repeat()` values its length.
+ */
+export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: number): TaskColumns {
+  const columns: Array<unknown[] | undefined> = new Array(args.length);
+  const constants: unknown[] = new Array(args.length);
+  const pulled: Array<{ param: number; iterator: Iterator<unknown>; values: unknown[] }> = [];
+  let limit = Infinity;
+  let shortest = -1;
+  args.forEach((arg, i) => {
+    if (isRepeat(arg)) {
+      constants[i] = arg.value;
+    } else if (Array.isArray(arg)) {
+      columns[i] = arg;
+      if (arg.length < limit) [limit, shortest] = [arg.length, i];
+    } else if (arg !== null && arg !== undefined && typeof (arg as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      const values: unknown[] = [];
+      columns[i] = values;
+      pulled.push({ param: i, iterator: (arg as Iterable<unknown>)[Symbol.iterator](), values });
+    } else {
+      throw new ArgumentError(`map call: argument ${i} is not iterable (${arg === null ? 'null' : typeof arg}); wrap a constant in repeat()`);
+    }
+  });
+  if (limit === Infinity && pulled.length === 0) {
+    if (fixedCount === undefined) {
+      throw new ArgumentError('map call: at least one argument must be a finite iterable (all are repeat() or there are none)');
+    }
+    return { count: fixedCount, columns, constants };
+  }
+  let count = 0;
+  let endedBy = -1;
+  pulling: while (pulled.length > 0 && count < limit) {
+    for (const source of pulled) {
+      const step = source.iterator.next();
+      if (step.done) {
+        endedBy = source.param;
+        break pulling;
+      }
+      source.values.push(step.value);
+    }
+    count++;
+  }
+  if (pulled.length === 0) count = limit;
+  if (strict) {
+    const short = endedBy >= 0 ? endedBy : shortest;
+    const longer = args.findIndex((_, j) => j !== short && columns[j] !== undefined && hasMore(columns[j]!, j, count, pulled, endedBy));
+    if (longer >= 0) throw new ArgumentError(`map call (strict): argument ${short} has ${count} items but argument ${longer} has more`);
+  }
+  // Arrays are copied now: the caller may change them while later chunks are still waiting to be sent.
+  args.forEach((arg, i) => {
+    if (Array.isArray(arg)) columns[i] = arg.slice(0, count);
+  });
+  return { count, columns, constants };
+}
+
+/** After `count` tasks, does argument j still have items? Asks a pulled iterator for one more if it must. */
+function hasMore(column: unknown[], j: number, count: number, pulled: Array<{ param: number; iterator: Iterator<unknown> }>, endedBy: number): boolean {
+  if (column.length > count) return true; // an array, or an iterator that already gave the unfinished task its item
+  const source = pulled.find((s) => s.param === j);
+  if (!source || j === endedBy) return false;
+  return !source.iterator.next().done;
 }

@@ -122,18 +122,18 @@ export class PoolCore implements DispatchContext {
   map(method: string, iterables: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
     const width = this.slots.length;
-    const tuples = zipArgs(iterables, options.strict ?? false, this.options.dedicated ? width : undefined);
-    if (this.options.dedicated && tuples.length !== width) {
-      throw new ArgumentError(`${method}: a dedicated pool of ${width} workers needs exactly ${width} tasks per map call, got ${tuples.length}`);
+    const tasks = zipArgs(iterables, options.strict ?? false, this.options.dedicated ? width : undefined);
+    if (this.options.dedicated && tasks.count !== width) {
+      throw new ArgumentError(`${method}: a dedicated pool of ${width} workers needs exactly ${width} tasks per map call, got ${tasks.count}`);
     }
-    const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(tuples.length / (4 * width)));
+    const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(tasks.count / (4 * width)));
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
-    return this.run(method, tuples.length, options, (job) => {
-      if (this.options.dedicated) dedicated(this, job, method, tuples);
-      else if (options.synchronize) synchronized(this, job, method, tuples);
-      else dynamicMap(this, job, method, tuples, chunkSize, retries);
+    return this.run(method, tasks.count, options, (job) => {
+      if (this.options.dedicated) dedicated(this, job, method, tasks);
+      else if (options.synchronize) synchronized(this, job, method, tasks);
+      else dynamicMap(this, job, method, tasks, chunkSize, retries);
     });
   }
 
@@ -149,11 +149,11 @@ export class PoolCore implements DispatchContext {
 
   async setFieldEach(field: string, values: Iterable<unknown>, options: CallOptions): Promise<void> {
     this.check(field, 'field');
-    const tuples = zipArgs([values], true);
-    if (tuples.length !== this.slots.length) {
-      throw new ArgumentError(`fields.setEach("${field}") needs exactly ${this.slots.length} values (one per worker), got ${tuples.length}`);
+    const tasks = zipArgs([values], true);
+    if (tasks.count !== this.slots.length) {
+      throw new ArgumentError(`fields.setEach("${field}") needs exactly ${this.slots.length} values (one per worker), got ${tasks.count}`);
     }
-    await this.run(field, tuples.length, options, (job) => dedicated(this, job, field, tuples, Op.Set));
+    await this.run(field, tasks.count, options, (job) => dedicated(this, job, field, tasks, Op.Set));
   }
 
   info(): PoolInfo {

@@ -153,9 +153,11 @@ function describeUncloneable(request: Request): string {
       return bad >= 0 ? `argument ${bad} (${typeName(request[3][bad])})` : 'an argument';
     }
     case Op.Chunk: {
-      for (let t = 0; t < request[3].length; t++) {
-        const bad = request[3][t].findIndex((arg) => !check(arg));
-        if (bad >= 0) return `argument ${bad} of a task (${typeName(request[3][t][bad])})`;
+      const [, , , columns, constants] = request;
+      for (let p = 0; p < columns.length; p++) {
+        const values = columns[p] ?? [constants[p]];
+        const bad = values.findIndex((value) => !check(value));
+        if (bad >= 0) return `argument ${p} of a task (${typeName(values[bad])})`;
       }
       return 'an argument';
     }

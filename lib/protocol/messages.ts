@@ -13,7 +13,11 @@ export enum Op {
   Init = 1,
   /** Call one method once: `[Op.Call, id, method, args, hasHandles]`. */
   Call = 2,
-  /** Call one method for each argument tuple, in order: `[Op.Chunk, id, method, argTuples, failFast, hasHandles]`. */
+  /**
+   * Call one method for each of `count` tasks, in order, arguments given column by column:
+   * `[Op.Chunk, id, method, columns, constants, count, failFast, hasHandles]` — task i's parameter p is
+   * `columns[p][i]`, or `constants[p]` where `columns[p]` is null.
+   */
   Chunk = 3,
   /** Read an instance field: `[Op.Get, id, field]`. */
   Get = 4,
@@ -55,7 +59,7 @@ export interface InitPayload {
 export type Request =
   | [Op.Init, InitPayload]
   | [Op.Call, number, string, unknown[], boolean]
-  | [Op.Chunk, number, string, unknown[][], boolean, boolean]
+  | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean]
   | [Op.Get, number, string]
   | [Op.Set, number, string, unknown, boolean]
   | [Op.Cancel, number]

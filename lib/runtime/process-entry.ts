@@ -1,13 +1,18 @@
 /** Entry of a `process` worker: serve the class named in the init message over the IPC channel. */
 import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
+import { explainProcessCloneError } from '../shared/index.ts';
 
 if (!process.send) throw new Error('the process worker entry must be started with an IPC channel (child_process.fork)');
 
 serve(
   {
     post: (batch) => {
-      process.send!(batch);
+      try {
+        process.send!(batch);
+      } catch (error) {
+        throw explainProcessCloneError(error);
+      }
     },
     onMessage: (handler) => {
       process.on('message', handler as (batch: unknown) => void);

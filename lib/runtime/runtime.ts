@@ -5,7 +5,7 @@
 import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
 import { encodeError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeValue } from '../protocol/value-codec.ts';
-import { attachContext, makeContext, withContext, type WorkerContext } from './context.ts';
+import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
 import '../shared/index.ts';
 
@@ -90,21 +90,38 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     return instance![name];
   };
 
-  const runChunk = async (id: number, method: string, tuples: unknown[][], failFast: boolean, hasHandles: boolean) => {
-    const results: unknown[] = new Array(tuples.length);
+  const runChunk = async (
+    id: number,
+    method: string,
+    columns: Array<unknown[] | null>,
+    constants: unknown[],
+    count: number,
+    failFast: boolean,
+    hasHandles: boolean,
+  ) => {
+    if (hasHandles) {
+      decodeValue(columns);
+      decodeValue(constants);
+    }
+    const results: unknown[] = new Array(count);
     let errors: Array<[number, ReturnType<typeof encodeError>]> | 0 = 0;
     let foundHandles = false;
     runningChunks.add(id);
-    for (let i = 0; i < tuples.length; i++) {
+    const params = columns.length;
+    for (let i = 0; i < count; i++) {
       if (cancelled.has(id)) break;
       try {
         const fn = methodOf(method);
-        const args = hasHandles ? (decodeValue(tuples[i]) as unknown[]) : tuples[i];
-        let result = withContext(context!, () => fn.apply(instance, args));
+        const args = new Array(params);
+        for (let p = 0; p < params; p++) args[p] = columns[p] ? columns[p]![i] : constants[p];
+        let result = callIn(context!, fn, instance, args);
         if (isThenable(result)) result = await result;
-        const state = { found: false };
-        results[i] = encodeValue(result, state);
-        foundHandles ||= state.found;
+        if (result !== null && typeof result === 'object') {
+          const state = { found: false };
+          result = encodeValue(result, state);
+          foundHandles ||= state.found;
+        }
+        results[i] = result;
       } catch (error) {
         (errors ||= []).push([i, encodeError(error)]);
         if (failFast) break;
@@ -118,6 +135,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   const reply = (id: number, result: unknown) => {
     if (isThenable(result)) {
       Promise.resolve(result).then((value) => reply(id, value), (error) => send([id, Status.Err, encodeError(error)]));
+      return;
+    }
+    if (result === null || typeof result !== 'object') {
+      send([id, Status.Ok, result, false]);
       return;
     }
     const state = { found: false };
@@ -140,14 +161,14 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         try {
           const fn = methodOf(method);
           const decoded = hasHandles ? (decodeValue(args) as unknown[]) : args;
-          reply(id, withContext(context!, () => fn.apply(instance, decoded)));
+          reply(id, callIn(context!, fn, instance, decoded));
         } catch (error) {
           send([id, Status.Err, encodeError(error)]);
         }
         return;
       }
       case Op.Chunk:
-        void runChunk(request[1], request[2], request[3], request[4], request[5]);
+        void runChunk(request[1], request[2], request[3], request[4], request[5], request[6], request[7]);
         return;
       case Op.Get: {
         const [, id, field] = request;

@@ -9,6 +9,7 @@
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { type AnyTypedArray, type DType, type DTypeArrayMap, type ElementOf, allocateShared, dtypeOf, isSharedBuffer } from './dtypes.ts';
 import { SharedArrayWrapper } from './shared-array.ts';
+import { type Hold, type SharedMemoryOptions, allocate, holdOf, isShareableBuffer, memoryFromRef, memoryRef, release } from './process-memory.ts';
 
 /**
  * What the atomic helpers accept: a {@link SharedArrayWrapper} or a bare typed array (shared or not).
@@ -160,10 +161,41 @@ export const SHARED_LOCK_TAG = 'objectproxypool.SharedLock';
 /** Tag of the handle a {@link SharedCounter} travels as. @example `registerHandleReviver(SHARED_COUNTER_TAG, SharedCounter.fromHandle)` */
 export const SHARED_COUNTER_TAG = 'objectproxypool.SharedCounter';
 
-function stateFromHandle<T extends Int32Array | BigInt64Array>(handle: Handle, Ctor: new (b: SharedArrayBuffer, o: number, n: number) => T): T {
-  const { buffer, byteOffset } = handle as Handle & { buffer: unknown; byteOffset: number };
-  if (!isSharedBuffer(buffer)) throw new TypeError('malformed shared handle (only threads share memory; processes cannot)');
-  return new Ctor(buffer, byteOffset, 1);
+function stateFromHandle<T extends Int32Array | BigInt64Array>(handle: Handle, Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, what: string): [T, Hold | undefined] {
+  const { buffer, hold } = memoryFromRef(handle, what);
+  return [new Ctor(buffer, (handle as { byteOffset?: number }).byteOffset ?? 0, 1), hold];
+}
+
+/** A cell of `bytes` bytes for a lock or counter: given options → fresh memory; a typed array → checked. */
+function cellOf<T extends Int32Array | BigInt64Array>(
+  given: T | SharedMemoryOptions | undefined,
+  Ctor: (new (b: ArrayBufferLike, o: number, n: number) => T) & { BYTES_PER_ELEMENT: number },
+  what: string,
+  hold?: Hold,
+): [T, Hold | undefined] {
+  if (ArrayBuffer.isView(given)) {
+    if (!isShareableBuffer(given.buffer)) throw new TypeError(`${what} must live in a SharedArrayBuffer or in process-shared memory`);
+    return [given as T, hold ?? holdOf(given.buffer)];
+  }
+  const made = allocate(Ctor.BYTES_PER_ELEMENT, (given as SharedMemoryOptions | undefined)?.across, allocateShared);
+  return [new Ctor(made.buffer, made.byteOffset, 1), made.hold];
+}
+
+// Revived locks and counters arrive with their hold already taken; the public constructors cannot say so.
+let revivedHold: Hold | undefined;
+function withRevived<R>(hold: Hold | undefined, make: () => R): R {
+  revivedHold = hold;
+  try {
+    return make();
+  } finally {
+    revivedHold = undefined;
+  }
+}
+
+// Blocking sleep for the spin path of SharedLock.lock() on process-shared memory, where Atomics.wait is refused.
+let napCell: Int32Array | undefined;
+function nap(ms: number): void {
+  Atomics.wait((napCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 // ES2024 API, absent from the ES2023 lib we compile against; Node 20 and current browsers have it.
@@ -179,6 +211,11 @@ const CONTENDED = 2;
  * Not re-entrant and not owner-checked. `lock()` blocks the thread (fine in workers and in Node's main thread;
  * browsers' main thread must use `lockAsync()`).
  *
+ * `new SharedLock({ across: 'processes' })` puts the lock in process-shared memory, so process workers can use
+ * it. There `Atomics.wait` is not available (it needs a SharedArrayBuffer): a contended `lock()` spins briefly,
+ * then sleeps in growing steps up to 1 ms between attempts, and `lockAsync()` polls with timers. Correctness is
+ * the same; a waiter may wake up to 1 ms late.
+ *
  * @example
  * ```ts
  * const lock = new SharedLock();
@@ -188,16 +225,23 @@ const CONTENDED = 2;
  */
 export class SharedLock implements Shareable {
   readonly #state: Int32Array;
+  /** Process-shared memory: no Atomics.wait/waitAsync, so waiting polls. */
+  readonly #polls: boolean;
+  readonly #hold: Hold | undefined;
 
-  /** A new unlocked lock, or one over element 0 of `state` (an Int32Array in shared memory) if given. */
-  constructor(state?: Int32Array) {
-    if (state && !isSharedBuffer(state.buffer)) throw new TypeError('SharedLock state must live in a SharedArrayBuffer');
-    this.#state = state ?? new Int32Array(allocateShared(4));
+  /**
+   * A new unlocked lock (`{ across: 'processes' }` for process workers), or one over element 0 of `state` (an
+   * Int32Array in shared memory) if given.
+   */
+  constructor(state?: Int32Array | SharedMemoryOptions) {
+    [this.#state, this.#hold] = cellOf(state, Int32Array, 'SharedLock state', revivedHold);
+    this.#polls = !isSharedBuffer(this.#state.buffer);
   }
 
   /** Rebuild a lock from its handle (used by the pool's reviver). @example `SharedLock.fromHandle(h)` */
   static fromHandle(handle: Handle): SharedLock {
-    return new SharedLock(stateFromHandle(handle, Int32Array));
+    const [state, hold] = stateFromHandle(handle, Int32Array, 'SharedLock');
+    return withRevived(hold, () => new SharedLock(state));
   }
 
   /** Acquire, blocking this thread until the lock is free. @example `lock.lock(); try { ... } finally { lock.unlock(); }` */
@@ -206,6 +250,13 @@ export class SharedLock implements Shareable {
     let c = Atomics.compareExchange(s, 0, UNLOCKED, LOCKED);
     if (c === UNLOCKED) return;
     if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
+    if (this.#polls) {
+      for (let tries = 0; c !== UNLOCKED; tries++) {
+        if (tries >= 100) nap(Math.min(1, 0.01 * 2 ** Math.min(tries - 100, 7)));
+        c = Atomics.exchange(s, 0, CONTENDED);
+      }
+      return;
+    }
     while (c !== UNLOCKED) {
       try {
         Atomics.wait(s, 0, CONTENDED);
@@ -228,7 +279,7 @@ export class SharedLock implements Shareable {
     if (c === UNLOCKED) return;
     if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
     for (let pause = 1; c !== UNLOCKED; pause = Math.min(pause * 2, 16)) {
-      if (waitAsync) {
+      if (waitAsync && !this.#polls) {
         const r = waitAsync(s, 0, CONTENDED);
         if (r.async) await r.value;
       } else {
@@ -274,9 +325,14 @@ export class SharedLock implements Shareable {
     }
   }
 
+  /** Give back this thread's hold on process-shared memory (see `SharedArrayWrapper.release`); no-op otherwise. @example `lock.release()` */
+  release(): void {
+    release(this.#hold);
+  }
+
   /** The handle sent in place of this lock: its shared state, not a copy. @example `lock[toHandle]()` */
   [toHandle](): Handle {
-    return { __objectproxypool_handle__: SHARED_LOCK_TAG, buffer: this.#state.buffer, byteOffset: this.#state.byteOffset };
+    return { __objectproxypool_handle__: SHARED_LOCK_TAG, ...memoryRef(this.#state.buffer, this.#hold), byteOffset: this.#state.byteOffset };
   }
 }
 
@@ -293,17 +349,27 @@ export class SharedLock implements Shareable {
  */
 export class SharedCounter implements Shareable {
   readonly #cell: BigInt64Array;
+  readonly #hold: Hold | undefined;
 
-  /** A new counter starting at `initial`, or one over element 0 of `cell` (a shared BigInt64Array). @example `new SharedCounter(10)` */
-  constructor(initial = 0, cell?: BigInt64Array) {
-    if (cell && !isSharedBuffer(cell.buffer)) throw new TypeError('SharedCounter cell must live in a SharedArrayBuffer');
-    this.#cell = cell ?? new BigInt64Array(allocateShared(8));
-    if (!cell) this.#cell[0] = toBig(initial);
+  /**
+   * A new counter starting at `initial` (`cell = { across: 'processes' }` for process workers), or one over
+   * element 0 of `cell` (a BigInt64Array in shared memory). @example `new SharedCounter(10)`
+   */
+  constructor(initial = 0, cell?: BigInt64Array | SharedMemoryOptions) {
+    const given = ArrayBuffer.isView(cell);
+    [this.#cell, this.#hold] = cellOf(cell, BigInt64Array, 'SharedCounter cell', revivedHold);
+    if (!given) this.#cell[0] = toBig(initial);
   }
 
   /** Rebuild a counter from its handle (used by the pool's reviver). @example `SharedCounter.fromHandle(h)` */
   static fromHandle(handle: Handle): SharedCounter {
-    return new SharedCounter(0, stateFromHandle(handle, BigInt64Array));
+    const [cell, hold] = stateFromHandle(handle, BigInt64Array, 'SharedCounter');
+    return withRevived(hold, () => new SharedCounter(0, cell));
+  }
+
+  /** Give back this thread's hold on process-shared memory (see `SharedArrayWrapper.release`); no-op otherwise. @example `counter.release()` */
+  release(): void {
+    release(this.#hold);
   }
 
   /** Current value. @example `counter.value` */
@@ -329,7 +395,7 @@ export class SharedCounter implements Shareable {
 
   /** The handle sent in place of this counter. @example `counter[toHandle]()` */
   [toHandle](): Handle {
-    return { __objectproxypool_handle__: SHARED_COUNTER_TAG, buffer: this.#cell.buffer, byteOffset: this.#cell.byteOffset };
+    return { __objectproxypool_handle__: SHARED_COUNTER_TAG, ...memoryRef(this.#cell.buffer, this.#hold), byteOffset: this.#cell.byteOffset };
   }
 }
 

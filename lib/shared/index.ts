@@ -2,8 +2,9 @@
  * Shared memory for pools: zero-copy arrays, atomic helpers and locks.
  *
  * Importing this module registers the handle revivers (a side effect), so that wrappers, locks and counters
- * arriving in a message are rebuilt around the same memory. The pool runtime imports it in every worker;
- * nothing else needs to.
+ * arriving in a message are rebuilt around the same memory, and makes serializing a SharedArrayBuffer for
+ * another process fail with {@link SharedMemoryAcrossProcessesError}. The pool runtime imports it in every
+ * worker; nothing else needs to.
  */
 import { registerHandleReviver } from '../protocol/value-codec.ts';
 import { SHARED_ARRAY_TAG, SharedArrayWrapper } from './shared-array.ts';
@@ -25,6 +26,16 @@ export {
   SHARED_COUNTER_TAG,
   type AtomicTarget,
 } from './atomics.ts';
+export {
+  LEASE_MS,
+  ProcessSharedMemoryUnavailableError,
+  SharedMemoryAcrossProcessesError,
+  explainProcessCloneError,
+  processSharedMemoryAvailable,
+  segmentName,
+  type Across,
+  type SharedMemoryOptions,
+} from './process-memory.ts';
 export {
   DTYPES,
   SharedMemoryUnavailableError,

@@ -1,13 +1,29 @@
 /**
  * Zero-copy arrays for worker pools.
  *
- * Lifetime: the memory is a `SharedArrayBuffer`, which the engine frees only when no thread references it any
- * more. Handing a wrapper to a worker gives that worker its own reference, so the memory stays valid for as long
- * as the host *or any worker* keeps a wrapper (or a view) over it — a worker exiting or a copy being collected
+ * Lifetime: by default the memory is a `SharedArrayBuffer`, which the engine frees only when no thread references
+ * it any more. Handing a wrapper to a worker gives that worker its own reference, so the memory stays valid for as
+ * long as the host *or any worker* keeps a wrapper (or a view) over it — a worker exiting or a copy being collected
  * never invalidates anyone else's view. There is nothing to close or unlink.
+ *
+ * With `{ across: 'processes' }` the memory is a named POSIX segment instead (see `process-memory.ts`), which
+ * process workers can map too; its name is unlinked once no process holds it (`release()` or garbage collection).
  */
 import ndarray from 'ndarray';
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
+import {
+  type Across,
+  type Hold,
+  type MemoryRef,
+  type SharedMemoryOptions,
+  acrossOf,
+  allocate,
+  holdOf,
+  isShareableBuffer,
+  memoryFromRef,
+  memoryRef,
+  release,
+} from './process-memory.ts';
 import {
   type AnyTypedArray,
   type DType,
@@ -20,7 +36,6 @@ import {
   dtypeOf,
   isBigIntDType,
   isDType,
-  isSharedBuffer,
   normalizeShape,
   product,
   typedArrayConstructor,
@@ -69,69 +84,83 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
   /** Number of elements (product of the shape; 1 for 0-d, 0 when any axis is 0). */
   readonly size: number;
   #array?: ndarray.NdArray<NdDataMap[D]>;
+  /** This wrapper's hold on process-shared memory (shared with its sub-views); undefined for a SharedArrayBuffer. */
+  readonly #hold: Hold | undefined;
 
-  private constructor(data: DTypeArrayMap[D], shape: number[]) {
-    if (!isSharedBuffer(data.buffer)) {
-      throw new TypeError('SharedArrayWrapper needs a typed array over a SharedArrayBuffer; use SharedArrayWrapper.from() to copy one in');
+  private constructor(data: DTypeArrayMap[D], shape: number[], hold: Hold | undefined) {
+    if (!isShareableBuffer(data.buffer)) {
+      throw new TypeError('SharedArrayWrapper needs a typed array over a SharedArrayBuffer (or process-shared memory); use SharedArrayWrapper.from() to copy one in');
     }
     const size = product(shape);
     if (size !== data.length) {
       throw new RangeError(`shape [${shape.join(', ')}] has ${size} elements but the data has ${data.length}`);
     }
     this.data = data;
+    this.#hold = hold;
     this.dtype = dtypeOf(data) as DType as D;
     this.shape = Object.freeze(shape);
     this.size = size;
   }
 
   /**
-   * A new zero-filled shared array.
+   * A new zero-filled shared array. `{ across: 'processes' }` puts it in memory that process workers share too
+   * (a named POSIX segment; needs the native addon) instead of a SharedArrayBuffer, which only threads share.
    *
    * @example
    * ```ts
    * const acc = SharedArrayWrapper.zeros(1, 'int32');
    * const img = SharedArrayWrapper.zeros([480, 640, 3], 'uint8');
+   * const grid = SharedArrayWrapper.zeros([100, 100], 'float64', { across: 'processes' }); // for kind: 'process' pools
    * ```
    */
-  static zeros<D extends DType = 'float64'>(shape: ShapeLike, dtype: D = 'float64' as D): SharedArrayWrapper<D> {
+  static zeros<D extends DType = 'float64'>(shape: ShapeLike, dtype: D = 'float64' as D, options: SharedMemoryOptions = {}): SharedArrayWrapper<D> {
     const dims = normalizeShape(shape);
     const Ctor = typedArrayConstructor(dtype);
     const size = product(dims);
-    return new SharedArrayWrapper(new Ctor(allocateShared(size * Ctor.BYTES_PER_ELEMENT), 0, size), dims);
+    const { buffer, byteOffset, hold } = allocate(size * Ctor.BYTES_PER_ELEMENT, options.across, allocateShared);
+    return new SharedArrayWrapper(new Ctor(buffer, byteOffset, size), dims, hold);
   }
 
   /**
    * Copy data into new shared memory, once. Accepts a typed array (dtype kept unless given), an `ndarray` (any strides; shape
    * kept), or plain/nested arrays of numbers or bigints (shape inferred from the nesting unless given; dtype
-   * defaults to `'float64'`, or `'bigint64'` for bigints).
+   * defaults to `'float64'`, or `'bigint64'` for bigints). `options.across` as in {@link SharedArrayWrapper.zeros}.
    *
    * @example
    * ```ts
    * const a = SharedArrayWrapper.from(new Int16Array([1, 2, 3, 4]), [2, 2]);
    * const b = SharedArrayWrapper.from([[1, 2], [3, 4]]);            // float64, shape [2, 2]
    * const c = SharedArrayWrapper.from([1, 2, 3], undefined, 'uint8');
+   * const d = SharedArrayWrapper.from([1, 2, 3], undefined, undefined, { across: 'processes' });
    * ```
    */
-  static from<T extends AnyTypedArray, D extends DType = DTypeOf<T>>(data: T, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
-  static from<T extends ndarray.Data>(data: ndarray.NdArray<T>, shape?: ShapeLike): SharedArrayWrapper<T extends AnyTypedArray ? DTypeOf<T> : 'float64'>;
-  static from<D extends DType = 'float64'>(data: NestedArray<number> | ndarray.NdArray<any>, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
-  static from<D extends 'bigint64' | 'biguint64' = 'bigint64'>(data: NestedArray<bigint>, shape?: ShapeLike, dtype?: D): SharedArrayWrapper<D>;
-  static from(data: unknown, shape?: ShapeLike, dtype?: DType): SharedArrayWrapper {
+  static from<T extends AnyTypedArray>(data: T, shape?: ShapeLike, dtype?: undefined, options?: SharedMemoryOptions): SharedArrayWrapper<DTypeOf<T>>;
+  static from<T extends AnyTypedArray, D extends DType = DTypeOf<T>>(data: T, shape?: ShapeLike, dtype?: D, options?: SharedMemoryOptions): SharedArrayWrapper<D>;
+  static from<T extends ndarray.Data>(
+    data: ndarray.NdArray<T>,
+    shape?: ShapeLike,
+    dtype?: undefined,
+    options?: SharedMemoryOptions,
+  ): SharedArrayWrapper<T extends AnyTypedArray ? DTypeOf<T> : 'float64'>;
+  static from<D extends DType = 'float64'>(data: NestedArray<number> | ndarray.NdArray<any>, shape?: ShapeLike, dtype?: D, options?: SharedMemoryOptions): SharedArrayWrapper<D>;
+  static from<D extends 'bigint64' | 'biguint64' = 'bigint64'>(data: NestedArray<bigint>, shape?: ShapeLike, dtype?: D, options?: SharedMemoryOptions): SharedArrayWrapper<D>;
+  static from(data: unknown, shape?: ShapeLike, dtype?: DType, options: SharedMemoryOptions = {}): SharedArrayWrapper {
     if (ArrayBuffer.isView(data)) {
       const src = data as AnyTypedArray;
-      if (dtype !== undefined && dtype !== dtypeOf(src)) return fromNdArray(ndarray(src as any), shape ?? src.length, dtype);
-      const out = SharedArrayWrapper.zeros(shape ?? src.length, dtypeOf(src));
+      if (dtype !== undefined && dtype !== dtypeOf(src)) return fromNdArray(ndarray(src as any), shape ?? src.length, dtype, options);
+      const out = SharedArrayWrapper.zeros(shape ?? src.length, dtypeOf(src), options);
       if (out.size !== src.length) throw new RangeError(`shape [${out.shape.join(', ')}] has ${out.size} elements but the data has ${src.length}`);
       (out.data as any).set(src);
       return out;
     }
-    if (isNdArray(data)) return fromNdArray(data, shape, dtype);
-    if (Array.isArray(data)) return fromNested(data, shape, dtype);
+    if (isNdArray(data)) return fromNdArray(data, shape, dtype, options);
+    if (Array.isArray(data)) return fromNested(data, shape, dtype, options);
     throw new TypeError('SharedArrayWrapper.from expects a typed array, an ndarray or a (nested) array of numbers');
   }
 
   /**
-   * Wrap a typed array that already lives in a SharedArrayBuffer, without copying.
+   * Wrap a typed array that already lives in a SharedArrayBuffer (or in process-shared memory, e.g. another
+   * wrapper's `data`), without copying.
    *
    * @example
    * ```ts
@@ -140,7 +169,10 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
    * ```
    */
   static wrap<T extends AnyTypedArray>(data: T, shape?: ShapeLike): SharedArrayWrapper<DTypeOf<T>> {
-    return new SharedArrayWrapper<DTypeOf<T>>(data as any, normalizeShape(shape ?? data.length));
+    if (!isShareableBuffer(data.buffer)) {
+      throw new TypeError('SharedArrayWrapper needs a typed array over a SharedArrayBuffer (or process-shared memory); use SharedArrayWrapper.from() to copy one in');
+    }
+    return new SharedArrayWrapper<DTypeOf<T>>(data as any, normalizeShape(shape ?? data.length), holdOf(data.buffer));
   }
 
   /**
@@ -149,12 +181,11 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
    * @example `const same = SharedArrayWrapper.fromHandle(structuredClone(w[toHandle]()));`
    */
   static fromHandle(handle: Handle): SharedArrayWrapper {
-    const { buffer, byteOffset, length, dtype, shape } = handle as Handle & SharedArrayHandleData;
-    if (!isSharedBuffer(buffer) || !isDType(dtype) || !Array.isArray(shape)) {
-      throw new TypeError('malformed SharedArrayWrapper handle (did it cross a process boundary? only threads share memory)');
-    }
+    const { byteOffset, length, dtype, shape } = handle as Handle & SharedArrayHandleData;
+    if (!isDType(dtype) || !Array.isArray(shape)) throw new TypeError('malformed SharedArrayWrapper handle');
+    const { buffer, hold } = memoryFromRef(handle, 'SharedArrayWrapper');
     const Ctor = typedArrayConstructor(dtype);
-    return new SharedArrayWrapper(new Ctor(buffer, byteOffset, length), normalizeShape(shape));
+    return new SharedArrayWrapper(new Ctor(buffer, byteOffset, length), normalizeShape(shape), hold);
   }
 
   /**
@@ -171,12 +202,52 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
   }
 
   /**
-   * The SharedArrayBuffer behind the data (the view may start at an offset inside it; see `data.byteOffset`).
+   * The memory behind the data (the view may start at an offset inside it; see `data.byteOffset`): a
+   * SharedArrayBuffer, or for `{ across: 'processes' }` the mapped segment as a plain ArrayBuffer.
    *
-   * @example `w.buffer instanceof SharedArrayBuffer; // true`
+   * @example `w.buffer instanceof SharedArrayBuffer; // true for the default across: 'threads'`
    */
-  get buffer(): SharedArrayBuffer {
-    return this.data.buffer as SharedArrayBuffer;
+  get buffer(): SharedArrayBuffer | ArrayBuffer {
+    return this.data.buffer as SharedArrayBuffer | ArrayBuffer;
+  }
+
+  /**
+   * Who can share this memory: `'threads'` (a SharedArrayBuffer: thread and inline workers) or `'processes'`
+   * (a POSIX segment: process workers as well).
+   *
+   * @example `SharedArrayWrapper.zeros(4, 'int32', { across: 'processes' }).across; // 'processes'`
+   */
+  get across(): Across {
+    return acrossOf(this.data.buffer);
+  }
+
+  /**
+   * Give back this wrapper's hold on process-shared memory (shared with the sub-views taken from it): the
+   * segment's name is unlinked once nobody holds it — no wrapper, lock or counter in any process, and no handle
+   * in flight. Garbage collection does the same eventually; `release()` makes it prompt. The data stays readable
+   * here until collected, but this wrapper can no longer be sent. A no-op for SharedArrayBuffer memory, which the
+   * engine frees by itself.
+   *
+   * @example
+   * ```ts
+   * const acc = SharedArrayWrapper.zeros(1, 'float64', { across: 'processes' });
+   * await pool.simulate(acc);
+   * console.log(acc.data[0]);
+   * acc.release(); // or: using acc = ...
+   * ```
+   */
+  release(): void {
+    release(this.#hold);
+  }
+
+  /** `using w = SharedArrayWrapper.zeros(n, dt, { across: 'processes' })` releases at the end of the scope. @example `using w = SharedArrayWrapper.zeros(1)` */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** True once {@link SharedArrayWrapper.release} was called on this wrapper (or the one it was taken from). @example `w.released` */
+  get released(): boolean {
+    return this.#hold?.released ?? false;
   }
 
   /**
@@ -220,7 +291,7 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
     const lo = clamp(start);
     const hi = Math.max(lo, clamp(end));
     const row = product(this.shape.slice(1));
-    return new SharedArrayWrapper<D>(this.data.subarray(lo * row, hi * row) as DTypeArrayMap[D], [hi - lo, ...this.shape.slice(1)]);
+    return new SharedArrayWrapper<D>(this.data.subarray(lo * row, hi * row) as DTypeArrayMap[D], [hi - lo, ...this.shape.slice(1)], this.#hold);
   }
 
   /**
@@ -263,24 +334,25 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
   }
 
   /**
-   * A new wrapper with its own shared memory holding a copy of the values.
+   * A new wrapper with its own shared memory holding a copy of the values, shared as `across` says (by default
+   * as this one is).
    *
    * @example `const backup = w.copy();`
    */
-  copy(): SharedArrayWrapper<D> {
-    return SharedArrayWrapper.from(this.data as AnyTypedArray, this.shape) as unknown as SharedArrayWrapper<D>;
+  copy(options: SharedMemoryOptions = { across: this.across }): SharedArrayWrapper<D> {
+    return SharedArrayWrapper.from(this.data as AnyTypedArray, this.shape, undefined, options) as unknown as SharedArrayWrapper<D>;
   }
 
   /**
-   * The cloneable handle sent in place of this wrapper: the buffer itself (shared, not copied), the view's
-   * position in it, dtype and shape. Called by the pool; users rarely need it.
+   * The cloneable handle sent in place of this wrapper: the SharedArrayBuffer itself (shared, not copied) or the
+   * segment's name, the view's position in it, dtype and shape. Called by the pool; users rarely need it.
    *
    * @example `const h = w[toHandle](); // { __objectproxypool_handle__: 'objectproxypool.SharedArrayWrapper', buffer, ... }`
    */
   [toHandle](): Handle {
     const handle: Handle & SharedArrayHandleData = {
       __objectproxypool_handle__: SHARED_ARRAY_TAG,
-      buffer: this.buffer,
+      ...memoryRef(this.data.buffer, this.#hold),
       byteOffset: this.data.byteOffset,
       length: this.data.length,
       dtype: this.dtype,
@@ -291,22 +363,21 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
 
   /** Short description for logs, e.g. `SharedArrayWrapper<float64>[2, 3]`. */
   toString(): string {
-    return `SharedArrayWrapper<${this.dtype}>[${this.shape.join(', ')}]`;
+    return `SharedArrayWrapper<${this.dtype}>[${this.shape.join(', ')}]${this.across === 'processes' ? ' across processes' : ''}`;
   }
 }
 
-interface SharedArrayHandleData {
-  buffer: SharedArrayBuffer;
+type SharedArrayHandleData = MemoryRef & {
   byteOffset: number;
   length: number;
   dtype: DType;
   shape: number[];
-}
+};
 
-function fromNdArray(nd: ndarray.NdArray<any>, shape: ShapeLike | undefined, dtype: DType | undefined): SharedArrayWrapper {
+function fromNdArray(nd: ndarray.NdArray<any>, shape: ShapeLike | undefined, dtype: DType | undefined, options: SharedMemoryOptions): SharedArrayWrapper {
   const src = nd.data;
   const dt = dtype ?? (ArrayBuffer.isView(src) ? dtypeOf(src as AnyTypedArray) : 'float64');
-  const out = SharedArrayWrapper.zeros(shape ?? nd.shape, dt);
+  const out = SharedArrayWrapper.zeros(shape ?? nd.shape, dt, options);
   if (out.size !== product(nd.shape)) throw new RangeError(`shape [${out.shape.join(', ')}] does not match the ndarray's shape [${nd.shape.join(', ')}]`);
   if (out.size === 0) return out;
   const conv = converter(dt);
@@ -324,7 +395,7 @@ function fromNdArray(nd: ndarray.NdArray<any>, shape: ShapeLike | undefined, dty
   return out;
 }
 
-function fromNested(data: readonly unknown[], shape: ShapeLike | undefined, dtype: DType | undefined): SharedArrayWrapper {
+function fromNested(data: readonly unknown[], shape: ShapeLike | undefined, dtype: DType | undefined, options: SharedMemoryOptions): SharedArrayWrapper {
   const nested: number[] = [];
   for (let cur: unknown = data; Array.isArray(cur); cur = cur[0]) {
     nested.push(cur.length);
@@ -344,7 +415,7 @@ function fromNested(data: readonly unknown[], shape: ShapeLike | undefined, dtyp
   };
   walk(data, 0);
   const dt = dtype ?? (typeof flat[0] === 'bigint' ? 'bigint64' : 'float64');
-  const out = SharedArrayWrapper.zeros(shape ?? nested, dt);
+  const out = SharedArrayWrapper.zeros(shape ?? nested, dt, options);
   if (out.size !== flat.length) throw new RangeError(`shape [${out.shape.join(', ')}] has ${out.size} elements but the data has ${flat.length}`);
   const conv = converter(dt);
   for (let i = 0; i < flat.length; i++) (out.data as any)[i] = conv(flat[i]);

@@ -16,12 +16,18 @@ const { workerData } = require('node:worker_threads');
  * (registering it costs a worker ~0.4 s on Node 20), and --inspect flags (each worker would claim the same port).
  * Other flags — the user's own --import/--require hooks, heap options — are kept.
  */
-export function workerExecArgv(needsTsx: boolean): string[] {
+export function workerExecArgv(needsTsx: boolean, forThread = false): string[] {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith('--inspect')) continue;
+    // Worker threads refuse process-wide flags (ERR_WORKER_INVALID_EXEC_ARGV, e.g. the test runner's on Node 24):
+    // pass them only loader, condition and experimental flags.
+    if (forThread && arg.startsWith('-') && !threadFlag.test(arg)) {
+      if (!arg.includes('=') && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) i++;
+      continue;
+    }
     const isLoaderFlag = arg === '--import' || arg === '--require' || arg === '--loader' || arg === '-r';
     const value = isLoaderFlag ? args[i + 1] : arg;
     if (/\btsx\b/.test(value ?? '') && !needsTsx) {
@@ -32,6 +38,8 @@ export function workerExecArgv(needsTsx: boolean): string[] {
   }
   return out;
 }
+
+const threadFlag = /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--experimental-[\w-]+|--no-experimental-[\w-]+|--enable-source-maps)(=|$)/;
 
 /** URL of a runtime entry next to this file, in the same flavour (.ts under tsx, .js when built). */
 export function runtimeEntryUrl(name: string): string {

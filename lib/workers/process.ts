@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
+import { explainProcessCloneError } from '../shared/index.ts';
 
 export const processKind: WorkerKind = {
   name: 'process',
@@ -41,7 +42,12 @@ function channelOf(child: ChildProcess): WorkerChannel {
   return {
     post: (batch: Request[]) => {
       // A disconnected child is about to exit; its exit fails whatever is pending.
-      if (child.connected) child.send(batch);
+      if (!child.connected) return;
+      try {
+        child.send(batch);
+      } catch (error) {
+        throw explainProcessCloneError(error); // a SharedArrayBuffer: say why, and what to use instead
+      }
     },
     onMessage: (handler) => child.on('message', handler as (batch: Response[]) => void),
     onExit: (handler) => {

@@ -19,7 +19,7 @@ function startBootstrap(spec: SpawnSpec): Worker {
     eval: true,
     workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
     resourceLimits: spec.resourceLimits,
-    execArgv: workerExecArgv(false), // the bootstrap registers tsx itself when needed, once
+    execArgv: workerExecArgv(false, true), // the bootstrap registers tsx itself when needed, once
   });
 }
 
