@@ -27,7 +27,7 @@ export const adapters = {
     const { BenchModel } = await import('./workers/opp-model.mjs');
     const pool = await ProxyPool.create(BenchModel, { workers, module: here('./workers/opp-model.mjs') });
     return {
-      call: (m, a) => pool[m].map([a]).then((r) => r[0]),
+      call: (m, a) => pool[m].one(a),
       callMany: (m, args) => pool[m].map(args),
       broadcast: (m, a) => pool[m](a),
       transfer: null,

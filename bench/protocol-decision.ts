@@ -57,7 +57,7 @@ async function objectproxypool(): Promise<Subject> {
   const pool = await ProxyPool.create(BenchModel, { workers: WORKERS, module: modelUrl });
   return {
     name: '(c) objectproxypool',
-    call: (x) => pool.noop.map([x]).then((r) => r[0]),
+    call: (x) => pool.noop.one(x),
     many: (xs) => pool.noop.map(xs),
     close: () => pool.close(),
   };

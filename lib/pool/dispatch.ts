@@ -154,11 +154,12 @@ function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns
 }
 
 /**
- * Chunks of consecutive tasks to whichever live worker has room; results land at their input index.
+ * Chunks of consecutive tasks to whichever live worker has room (guided sizes by default); results land at their
+ * input index.
  * A chunk whose worker dies is queued again, up to `retries` times, and goes to the next worker with room
  * (the dead worker's replacement, with `respawn`).
  */
-export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns, chunkSize: number, retries: number): void {
+export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns, chunkSize: number | undefined, retries: number): void {
   const outstanding = trackOutstanding(ctx, job);
   let next = 0;
   const requeued: Array<{ start: number; end: number; attempt: number }> = [];
@@ -168,7 +169,10 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     if (requeued.length > 0) return requeued.shift();
     if (next >= tasks.count) return undefined;
     const start = next;
-    next = Math.min(tasks.count, start + chunkSize);
+    // Guided scheduling unless a chunk size is given: each chunk is 1/(2 × workers) of what remains, so chunks
+    // start large (few messages) and end small (no worker is left with a long last chunk while others idle).
+    const size = chunkSize ?? Math.ceil((tasks.count - start) / (2 * ctx.slots.length));
+    next = Math.min(tasks.count, start + Math.max(1, size));
     return { start, end: next, attempt: 0 };
   };
 

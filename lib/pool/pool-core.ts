@@ -10,6 +10,7 @@ import { zipArgs } from './map-args.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
 import { Workforce } from './workforce.ts';
+import { singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
@@ -112,6 +113,28 @@ export class PoolCore implements DispatchContext {
     }
   };
 
+  /**
+   * One task on the least busy worker. Without timeout, signal or capacity it takes the lean path; otherwise it
+   * is a one-task map, so that every call option behaves exactly as for other calls.
+   */
+  one(method: string, args: unknown[], options: CallOptions): Promise<unknown> {
+    this.check(method, 'call');
+    if (options.timeout !== undefined || options.signal !== undefined || this.options.capacity !== undefined) {
+      return this.run(method, 1, { ...options, settle: 'fail-fast' }, (job) =>
+        dynamicMap(this, job, method, { count: 1, columns: args.map((arg) => [arg]), constants: [] }, 1, options.retries ?? 0),
+      ).then((results) => results[0]);
+    }
+    this.singleCalls++;
+    return singleCall(this, method, args, this.singleCallDone);
+  }
+
+  /** Single calls in flight (they are not Jobs); close() waits for them too. */
+  private singleCalls = 0;
+  private drained: (() => void) | undefined;
+  private singleCallDone = (): void => {
+    if (--this.singleCalls === 0) this.drained?.();
+  };
+
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
@@ -126,8 +149,10 @@ export class PoolCore implements DispatchContext {
     if (this.options.dedicated && tasks.count !== width) {
       throw new ArgumentError(`${method}: a dedicated pool of ${width} workers needs exactly ${width} tasks per map call, got ${tasks.count}`);
     }
-    const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(tasks.count / (4 * width)));
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
+    const { chunkSize } = options;
+    if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
+      throw new ArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
+    }
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
     return this.run(method, tasks.count, options, (job) => {
@@ -181,6 +206,7 @@ export class PoolCore implements DispatchContext {
       if (options.force) this.failAll();
       try {
         await Promise.allSettled([...this.jobs].map((job) => job.promise));
+        if (this.singleCalls > 0) await new Promise<void>((resolve) => (this.drained = resolve));
         await this.workforce.close(CLOSE_GRACE_MS);
       } finally {
         this.state = 'closed';

@@ -18,6 +18,13 @@ function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
       return Promise.reject(error);
     }
   };
+  call.one = (...args: unknown[]) => {
+    try {
+      return core.one(name, args, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
   Object.defineProperty(call, 'name', { value: name });
   return call;
 }
@@ -42,7 +49,7 @@ function methodsView(core: PoolCore, options: CallOptions): object {
       if (!method) {
         const raw = remoteMethod(core, property, options);
         const safe = rejecting(raw);
-        method = Object.assign(safe, { map: raw.map });
+        method = Object.assign(safe, { map: raw.map, one: raw.one });
         Object.defineProperty(method, 'name', { value: property });
         cache.set(property, method);
       }

@@ -16,7 +16,10 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** 'fail-fast' (default): reject on the first error. 'all': resolve to one PromiseSettledResult per task. */
   settle?: 'fail-fast' | 'all';
-  /** Map calls: tasks per message. Default ceil(tasks / (4 × workers)), as in Python's multiprocessing. */
+  /**
+   * Map calls: tasks per message. Default: guided — each chunk is 1/(2 × workers) of the tasks not yet sent, so
+   * few messages carry most tasks and the last chunks are small enough to keep every worker busy to the end.
+   */
   chunkSize?: number;
   /** Map calls: iterables of different lengths are an error instead of shortest-wins. */
   strict?: boolean;
@@ -60,6 +63,12 @@ export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}>
   (...args: Parameters<F>): Promise<CallResult<ReturnType<F>, O>>;
   /** map_args: task i receives the i-th element of each iterable; results in input order. */
   map(...args: MapArgs<Parameters<F>>): Promise<CallResult<ReturnType<F>, O>>;
+  /**
+   * Run once, on one worker — the least busy one — and resolve to that single result: the task-pool call.
+   * Calls issued together are spread over the workers and sent in batches, which is what makes many small
+   * independent calls fast. Per-call options apply; `settle` does not (there is one result).
+   */
+  one(...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
 }
 
 /** All of T's methods as remote methods, with nothing of the pool's own API mixed in. */

@@ -13,6 +13,9 @@ export interface Pending {
   fail(error: Error): void;
 }
 
+/** Requests per message at most; a tick's calls beyond it are sent in several messages. */
+const FLUSH_AT = 1024;
+
 export class WorkerSlot {
   readonly pending = new Map<number, Pending>();
   private outbox: Request[] = [];
@@ -70,30 +73,47 @@ export class WorkerSlot {
   }
 
   private push(request: Request): void {
-    this.outbox.push(request);
     if (!this.flushScheduled) {
+      // The first request of a tick leaves at once (latency); the tick's later ones gather behind it and leave
+      // together at the end of the tick (throughput): one message for a whole burst of calls.
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.endOfTick);
+      this.postOne(request);
+      return;
+    }
+    this.outbox.push(request);
+    // A long burst goes out in slices, so the worker starts on the first ones while the rest are issued.
+    if (this.outbox.length >= FLUSH_AT) this.flush();
+  }
+
+  private endOfTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private postOne(request: Request): void {
+    if (!this.alive) return;
+    try {
+      this.channel.post(request);
+    } catch (error) {
+      this.rejectUncloneable(request, error);
     }
   }
 
   flush(): void {
-    this.flushScheduled = false;
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
     this.outbox = [];
     if (!this.alive) return;
+    if (batch.length === 1) {
+      this.postOne(batch[0]!);
+      return;
+    }
     try {
       this.channel.post(batch);
     } catch {
       // Something in the batch cannot be cloned. Send the rest; fail just the guilty requests, naming the argument.
-      for (const request of batch) {
-        try {
-          this.channel.post([request]);
-        } catch (error) {
-          this.rejectUncloneable(request, error);
-        }
-      }
+      for (const request of batch) this.postOne(request);
     }
   }
 
@@ -105,7 +125,9 @@ export class WorkerSlot {
     pending.fail(new ArgumentError(`${pending.method}: ${describeUncloneable(request)} cannot be sent to a worker (${(cause as Error)?.message ?? cause})`, { cause }));
   }
 
-  private receive(batch: Response[]): void {
+  private receive(message: Response | Response[]): void {
+    // A message is one response (a tuple starting with its id) or a batch of them.
+    const batch = typeof message[0] === 'number' ? [message as Response] : (message as Response[]);
     for (const response of batch) {
       const id = response[0];
       const pending = this.pending.get(id);

@@ -10,8 +10,10 @@ import { methodNamesOf } from './introspect.ts';
 import '../shared/index.ts';
 
 export interface RuntimeEndpoint {
-  post(batch: Response[]): void;
-  onMessage(handler: (batch: Request[]) => void): void;
+  /** Sends one response or a batch of them. */
+  post(message: Response | Response[]): void;
+  /** Receives one request (a tuple starting with its op code) or a batch of them. */
+  onMessage(handler: (message: Request | Request[]) => void): void;
   /** Called once the Close acknowledgement is posted; the endpoint may end the worker. */
   close(): void;
 }
@@ -34,8 +36,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     flushScheduled = false;
     const batch = outbox;
     outbox = [];
+    if (batch.length === 0) return;
     try {
-      endpoint.post(batch);
+      endpoint.post(batch.length === 1 ? batch[0]! : batch);
     } catch {
       // One result could not be cloned: send the others, and say which could not.
       for (const response of batch) {
@@ -219,8 +222,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     });
   };
 
-  endpoint.onMessage((batch) => {
-    for (const request of batch) handle(request);
+  endpoint.onMessage((message) => {
+    if (typeof message[0] === 'number') handle(message as Request);
+    else for (const request of message as Request[]) handle(request);
+    // Answers to synchronous calls leave as soon as the message is handled, in one message.
+    if (outbox.length > 0) flush();
   });
 }
 

@@ -12,9 +12,9 @@ export interface ExitInfo {
 }
 
 export interface WorkerChannel {
-  /** Sends one batch. Throws synchronously (DataCloneError) when something in it cannot be cloned. */
-  post(batch: Request[]): void;
-  onMessage(handler: (batch: Response[]) => void): void;
+  /** Sends one request or a batch. Throws synchronously (DataCloneError) when something in it cannot be cloned. */
+  post(message: Request | Request[]): void;
+  onMessage(handler: (message: Response | Response[]) => void): void;
   /** Called once, whenever the worker ends for any reason other than `terminate()`. */
   onExit(handler: (info: ExitInfo) => void): void;
   /** Ends the worker now; resolves once it is gone. */
