@@ -55,3 +55,26 @@ for (const kind of kinds) {
     });
   });
 }
+
+for (const kind of kinds) {
+  describe(`one [${kind}]`, () => {
+    it('runs once on one worker and resolves to its single result; many calls spread over the workers', T, async () => {
+      await using pool = await counterPool(kind, { workers: 2 });
+      assert.equal(await pool.add.one(2, 3), 5);
+      const owners = await Promise.all(Array.from({ length: 200 }, () => pool.whoami.one()));
+      assert.deepEqual([...new Set(owners)].sort(), [0, 1]);
+      const calls = await pool.fields.get('calls');
+      assert.equal(calls[0]! + calls[1]!, 200);
+    });
+
+    it('rejects with the remote error, honours timeout, and close() waits for single calls in flight', T, async () => {
+      const pool = await counterPool(kind, { workers: 2 });
+      await assert.rejects(pool.fail.one('range', 'nope'), (e: Error) => e instanceof RangeError && e.message === 'nope');
+      await assert.rejects(pool.with({ timeout: 30 }).delayed.one(1, 1000), /delayed did not finish within 30 ms/);
+      const inFlight = pool.delayed.one(9, 50);
+      await pool.close();
+      assert.equal(await inFlight, 9);
+      await assert.rejects(pool.add.one(1, 1), /the pool is closed/);
+    });
+  });
+}

@@ -43,6 +43,12 @@ async function checks() {
   await pool.load.map(repeat('a'), new Set([1, 2]));
   await pool.load.map((function* () { yield 'x'; })());
 
+  // one(): a single task on one worker, a single result.
+  const single = await pool.load.one('x', 2);
+  type _4b = Expect<Equal<typeof single, { ok: boolean }>>;
+  // @ts-expect-error one() takes the method's own parameters
+  await pool.step.one('fast');
+
   // settle: 'all' changes the result type; later with() calls keep it unless they override it.
   const settled = await pool.with({ settle: 'all' }).step(1);
   type _5 = Expect<Equal<typeof settled, PromiseSettledResult<number>[]>>;
