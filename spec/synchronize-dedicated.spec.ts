@@ -51,7 +51,8 @@ for (const kind of kinds) {
     it('a wrong task count rejects before any worker runs anything', T, async () => {
       await using pool = await counterPool(kind, { workers: 4, dedicated: true });
       await assert.rejects(pool.setProperty.map(range(3)), (e: Error) => e instanceof ArgumentError && /dedicated pool of 4 workers needs exactly 4 tasks per map call, got 3/.test(e.message));
-      await assert.rejects(pool.setProperty.map(range(5)), /got 5/);
+      await assert.rejects(pool.setProperty.map(range(5)), /got more than 4/, 'a generator is read one task past the pool size, no further');
+      await assert.rejects(pool.setProperty.map([0, 1, 2, 3, 4]), /got 5/);
       assert.deepEqual(pool.info.tasksDone, [0, 0, 0, 0]);
       assert.deepEqual(await pool.fields.get('property'), [null, null, null, null]);
     });

@@ -4,7 +4,7 @@
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
-import { decodeValue, encodeArgs } from '../protocol/value-codec.ts';
+import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
 import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
 import { taskArgs, type TaskColumns } from './map-args.ts';
@@ -143,9 +143,16 @@ export function synchronized(ctx: DispatchContext, job: Job, method: string, tas
 /** Tasks [start, end) as the columns of one Chunk message, shareables replaced by handles. */
 function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns: Array<unknown[] | null>; constants: unknown[]; found: boolean } {
   let found = false;
-  const columns = tasks.columns.map((column) => {
+  const columns = tasks.columns.map((column, p) => {
     if (!column) return null;
-    const encoded = encodeArgs(column.slice(start, end));
+    let encoded: ReturnType<typeof encodeArgs>;
+    try {
+      encoded = encodeArgs(column.slice(start, end));
+    } catch (error) {
+      if (!(error instanceof UncloneableValueError)) throw error;
+      const [, offset, rest] = /^argument (\d+) (.*)$/s.exec(error.message) ?? [];
+      throw new UncloneableValueError(`argument ${p} of task ${start + Number(offset)} ${rest}`);
+    }
     found ||= encoded.found;
     return encoded.args;
   });
@@ -189,7 +196,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
       outstanding.remove(id);
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
-    slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found], id, {
+    slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start], id, {
       method,
       settle(response: Response) {
         done();

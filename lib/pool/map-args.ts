@@ -47,6 +47,8 @@ export function* range(startOrStop: number, stop?: number, step = 1): Generator<
  */
 export interface TaskColumns {
   count: number;
+  /** Reading stopped at the caller's `maxCount`: there may be more tasks than `count`. */
+  truncated?: boolean;
   columns: Array<unknown[] | undefined>;
   constants: unknown[];
 }
@@ -67,7 +69,7 @@ export function taskArgs(tasks: TaskColumns, i: number): unknown[] {
  * work and an endless one paired with a finite argument is fine.
  * `fixedCount` (a dedicated pool's size) gives a call made only of `repeat()` values its length.
  */
-export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: number): TaskColumns {
+export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: number, maxCount = Infinity): TaskColumns {
   const columns: Array<unknown[] | undefined> = new Array(args.length);
   const constants: unknown[] = new Array(args.length);
   const pulled: Array<{ param: number; iterator: Iterator<unknown>; values: unknown[] }> = [];
@@ -93,9 +95,16 @@ export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: 
     }
     return { count: fixedCount, columns, constants };
   }
+  if (strict && shortest >= 0) {
+    // Arrays' lengths are known exactly: a difference among them is reported before any iterator is read.
+    const longer = args.findIndex((arg) => Array.isArray(arg) && arg.length > limit);
+    if (longer >= 0) throw new ArgumentError(`map call (strict): argument ${shortest} has ${limit} items but argument ${longer} has more`);
+  }
   let count = 0;
   let endedBy = -1;
-  pulling: while (pulled.length > 0 && count < limit) {
+  // An array bounds the reading already (and keeps strict checks exact); only iterators alone need maxCount.
+  const pullLimit = limit === Infinity ? maxCount : limit;
+  pulling: while (pulled.length > 0 && count < pullLimit) {
     for (const source of pulled) {
       const step = source.iterator.next();
       if (step.done) {
@@ -107,6 +116,8 @@ export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: 
     count++;
   }
   if (pulled.length === 0) count = limit;
+  const truncated = endedBy < 0 && count === maxCount && pulled.length > 0;
+  if (truncated) return { count, truncated, columns: columns.map((c) => c?.slice(0, count)), constants };
   if (strict) {
     const short = endedBy >= 0 ? endedBy : shortest;
     const longer = args.findIndex((_, j) => j !== short && columns[j] !== undefined && hasMore(columns[j]!, j, count, pulled, endedBy));

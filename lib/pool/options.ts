@@ -41,6 +41,34 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   onWorkerExit?: (event: WorkerExitEvent) => void;
 }
 
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure']);
+
+/** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
+export function checkCallOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`with() expects an options object, got ${options === null ? 'null' : typeof options}`);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!callOptionKeys.has(key)) throw new ArgumentError(`unknown call option "${key}"; known options: ${[...callOptionKeys].join(', ')}`);
+  }
+  const { timeout, signal, settle, chunkSize, retries, onCancel, backpressure } = o;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Infinity)) {
+    throw new ArgumentError(`call option timeout must be a finite number of milliseconds >= 0, got ${describe(timeout)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ArgumentError(`call option signal must be an AbortSignal, got ${describe(signal)}`);
+  if (settle !== undefined && settle !== 'fail-fast' && settle !== 'all') throw new ArgumentError(`call option settle must be 'fail-fast' or 'all', got ${describe(settle)}`);
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || (chunkSize as number) < 1)) throw new ArgumentError(`call option chunkSize must be a positive integer, got ${describe(chunkSize)}`);
+  if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0)) throw new ArgumentError(`call option retries must be a non-negative integer, got ${describe(retries)}`);
+  if (onCancel !== undefined && onCancel !== 'abandon' && onCancel !== 'terminate') throw new ArgumentError(`call option onCancel must be 'abandon' or 'terminate', got ${describe(onCancel)}`);
+  if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
+  for (const flag of ['synchronize', 'strict'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : String(value);
+}
+
 export interface ResolvedOptions {
   workers: number;
   argsFor: (index: number) => unknown[];
@@ -64,6 +92,12 @@ const known = new Set([
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ArgumentError(`ProxyPool.create expects an options object as second argument, got ${describe(options)}`);
+  }
+  for (const flag of ['dedicated', 'respawn'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ArgumentError(`option ${flag} must be a boolean, got ${describe(options[flag])}`);
+  }
   if (typeof Class !== 'function' || typeof (Class as { prototype?: unknown }).prototype !== 'object') {
     throw new ArgumentError(`ProxyPool.create expects a class as first argument, got ${Class === null ? 'null' : typeof Class}`);
   }
@@ -72,7 +106,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   }
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) {
-    throw new ArgumentError(`option workers must be a positive integer, got ${String(workers)}`);
+    throw new ArgumentError(`option workers must be a positive integer, got ${describe(workers)}`);
   }
   const kind = options.kind ?? 'thread';
   if (!kindNames.includes(kind)) {

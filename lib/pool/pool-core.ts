@@ -3,6 +3,7 @@
  * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
 import { Op } from '../protocol/messages.ts';
+import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
@@ -78,13 +79,21 @@ export class PoolCore implements DispatchContext {
     const job = new Job(method, taskCount, options, this.onJobEnd);
     if (job.done) return job.promise;
     this.jobs.add(job);
+    const guarded = (j: Job) => {
+      try {
+        start(j);
+      } catch (error) {
+        // Whatever goes wrong while dispatching (an argument that cannot travel) ends this call, not the pool.
+        j.fail(error instanceof UncloneableValueError ? new ArgumentError(`${method}: ${error.message}`, { cause: error }) : error);
+      }
+    };
     const { capacity } = this.options;
     if (capacity === undefined || this.admitted < capacity) {
-      this.admit(job, () => start(job));
+      this.admit(job, () => guarded(job));
     } else if ((options.backpressure ?? this.options.backpressure) === 'reject') {
       job.fail(new BacklogFullError(method, capacity));
     } else {
-      this.admissionQueue.push({ job, start: () => start(job) });
+      this.admissionQueue.push({ job, start: () => guarded(job) });
     }
     return job.promise;
   }
@@ -145,9 +154,11 @@ export class PoolCore implements DispatchContext {
   map(method: string, iterables: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
     const width = this.slots.length;
-    const tasks = zipArgs(iterables, options.strict ?? false, this.options.dedicated ? width : undefined);
+    // A dedicated pool reads at most one task more than it has workers: enough to say there are too many.
+    const tasks = this.options.dedicated ? zipArgs(iterables, options.strict ?? false, width, width + 1) : zipArgs(iterables, options.strict ?? false);
     if (this.options.dedicated && tasks.count !== width) {
-      throw new ArgumentError(`${method}: a dedicated pool of ${width} workers needs exactly ${width} tasks per map call, got ${tasks.count}`);
+      const got = tasks.truncated ? `more than ${width}` : String(tasks.count);
+      throw new ArgumentError(`${method}: a dedicated pool of ${width} workers needs exactly ${width} tasks per map call, got ${got}`);
     }
     const { chunkSize } = options;
     if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
@@ -174,7 +185,10 @@ export class PoolCore implements DispatchContext {
 
   async setFieldEach(field: string, values: Iterable<unknown>, options: CallOptions): Promise<void> {
     this.check(field, 'field');
-    const tasks = zipArgs([values], true);
+    if (values === null || values === undefined || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ArgumentError(`fields.setEach("${field}") expects an iterable of values, one per worker; got ${values === null ? 'null' : typeof values} (not iterable)`);
+    }
+    const tasks = zipArgs([values], true, undefined, this.slots.length + 1);
     if (tasks.count !== this.slots.length) {
       throw new ArgumentError(`fields.setEach("${field}") needs exactly ${this.slots.length} values (one per worker), got ${tasks.count}`);
     }

@@ -5,8 +5,9 @@
 import { inspect } from 'node:util';
 import type { PoolCore } from './pool-core.ts';
 import type { CallOptions, CloseOptions, PoolProxy, RemoteFields } from './types.ts';
+import { checkCallOptions } from './options.ts';
 
-const RESERVED = ['close', 'with', 'methods', 'fields', 'info'] as const;
+const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJSON'] as const;
 export const reservedNames: ReadonlySet<string> = new Set(RESERVED);
 
 function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
@@ -65,6 +66,10 @@ function methodsView(core: PoolCore, options: CallOptions): object {
   });
 }
 
+function describePool(core: PoolCore): string {
+  return `ProxyPool { kind: '${core.options.kind}', size: ${core.slots.length}, state: '${core.state}' }`;
+}
+
 export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): PoolProxy<T> {
   const methods = methodsView(core, options) as Record<string, unknown>;
   const fields: RemoteFields<any> = {
@@ -75,11 +80,18 @@ export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): Poo
   const close = (closeOptions?: CloseOptions) => core.close(closeOptions);
   const api: Record<string | symbol, unknown> = {
     close,
-    with: (more: CallOptions) => makePoolProxy<T>(core, { ...options, ...more }),
+    with: (more: CallOptions) => {
+      checkCallOptions(more);
+      return makePoolProxy<T>(core, { ...options, ...more });
+    },
+    // Coercions (`${pool}`, String(pool), JSON.stringify(pool)) describe the pool; they are never remote calls.
+    toString: () => describePool(core),
+    toJSON: () => core.info(),
+    [Symbol.toPrimitive]: () => describePool(core),
     methods,
     fields,
     [Symbol.asyncDispose]: close,
-    [inspect.custom]: () => `ProxyPool { kind: '${core.options.kind}', size: ${core.slots.length}, state: '${core.state}' }`,
+    [inspect.custom]: () => describePool(core),
   };
   Object.defineProperty(api, 'info', { get: () => core.info(), enumerable: true });
   return new Proxy(api, {

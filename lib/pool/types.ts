@@ -1,7 +1,7 @@
 /**
  * The proxy's types, derived from the user's class (in the spirit of comlink's `Remote<T>`):
  * `pool.m(...args)` broadcasts and resolves to `Awaited<R>[]`; `pool.m.map(...iterables)` takes one iterable per
- * parameter. The pool's own names (`close`, `with`, `methods`, `fields`, `info`) win over user methods of the same
+ * parameter. The pool's own names (`close`, `with`, `methods`, `fields`, `info`, `toString`, `toJSON`) win over user methods of the same
  * name, and `pool.methods.x` always reaches the user's method — the documented escape hatch.
  */
 import type { Repeat } from './map-args.ts';
@@ -119,6 +119,10 @@ export interface PoolApi<T, O extends CallOptions = {}> extends AsyncDisposable 
   readonly methods: RemoteMethods<T, O>;
   readonly fields: RemoteFields<T>;
   readonly info: PoolInfo;
+  /** A short description, so that `${pool}` never calls a remote method. */
+  toString(): string;
+  /** `pool.info`, so that JSON.stringify(pool) describes the pool. */
+  toJSON(): PoolInfo;
 }
 
 /** Names the pool reserves for itself. */

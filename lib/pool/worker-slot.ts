@@ -118,7 +118,7 @@ export class WorkerSlot {
   }
 
   private rejectUncloneable(request: Request, cause: unknown): void {
-    const id = request[1] as number;
+    const id = request[0] === Op.Init ? 0 : (request[1] as number);
     const pending = this.pending.get(id);
     if (!pending) return;
     this.delete(id);
@@ -160,38 +160,81 @@ export class WorkerSlot {
   }
 }
 
+/** What in a request could not be cloned, as precisely as we can say: the argument, the task, the key. */
 function describeUncloneable(request: Request): string {
-  const check = (value: unknown): boolean => {
-    try {
-      structuredClone(value);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   switch (request[0]) {
+    case Op.Init: {
+      const found = firstUncloneable(request[1].args);
+      return found ? `constructor argument ${found}` : 'a constructor argument';
+    }
     case Op.Call: {
-      const bad = request[3].findIndex((arg) => !check(arg));
-      return bad >= 0 ? `argument ${bad} (${typeName(request[3][bad])})` : 'an argument';
+      const found = firstUncloneable(request[3]);
+      return found ? `argument ${found}` : 'an argument';
     }
     case Op.Chunk: {
-      const [, , , columns, constants] = request;
+      const [, , , columns, constants, , , , start] = request;
       for (let p = 0; p < columns.length; p++) {
-        const values = columns[p] ?? [constants[p]];
-        const bad = values.findIndex((value) => !check(value));
-        if (bad >= 0) return `argument ${p} of a task (${typeName(values[bad])})`;
+        const column = columns[p];
+        if (!column) {
+          const found = firstUncloneable([constants[p]]);
+          if (found) return `argument ${p} (the repeat() constant${found.slice(1)}`;
+          continue;
+        }
+        for (let t = 0; t < column.length; t++) {
+          const found = firstUncloneable([column[t]]);
+          if (found) return `argument ${p} of task ${start + t}${found.slice(1)}`;
+        }
       }
       return 'an argument';
     }
-    case Op.Set:
-      return `the value (${typeName(request[3])})`;
+    case Op.Set: {
+      const found = firstUncloneable([request[3]]);
+      return found ? `the value${found.slice(1)}` : 'the value';
+    }
     default:
       return 'a value';
   }
 }
 
+function cloneable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `"<index> (<type>)"` or `"<index> (at .key.path: <type>)"` for the first value of `values` that cannot be
+ * cloned, looking inside plain objects and arrays for the guilty leaf.
+ */
+function firstUncloneable(values: readonly unknown[]): string | undefined {
+  for (let i = 0; i < values.length; i++) {
+    if (cloneable(values[i])) continue;
+    const path = guiltyPath(values[i], '', new Set());
+    return path ? `${i} (at ${path.path}: ${typeName(path.value)})` : `${i} (${typeName(values[i])})`;
+  }
+  return undefined;
+}
+
+function guiltyPath(value: unknown, path: string, seen: Set<object>): { path: string; value: unknown } | undefined {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  seen.add(value);
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const here = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (cloneable(item)) continue;
+    return guiltyPath(item, here, seen) ?? { path: here, value: item };
+  }
+  return undefined;
+}
+
 function typeName(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return 'symbol';
   if (value && typeof value === 'object') return value.constructor?.name ?? 'object';
   return typeof value;
 }

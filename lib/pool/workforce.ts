@@ -70,7 +70,7 @@ export class Workforce {
     // A respawned instance draws a fresh stream, so that its samples never repeat its predecessor's.
     const streamIndex = slot.index + (slot.generation - 1) * options.workers;
     const payload: InitPayload = {
-      module: options.kind === 'inline' ? undefined : options.module,
+      module: options.module,
       exportName: options.exportName,
       args: args.args,
       argsHaveHandles: args.found,

@@ -15,8 +15,8 @@ export enum Op {
   Call = 2,
   /**
    * Call one method for each of `count` tasks, in order, arguments given column by column:
-   * `[Op.Chunk, id, method, columns, constants, count, failFast, hasHandles]` — task i's parameter p is
-   * `columns[p][i]`, or `constants[p]` where `columns[p]` is null.
+   * `[Op.Chunk, id, method, columns, constants, count, failFast, hasHandles, start]` — task i's parameter p
+   * is `columns[p][i]`, or `constants[p]` where `columns[p]` is null; `start` is task 0's index in the call.
    */
   Chunk = 3,
   /** Read an instance field: `[Op.Get, id, field]`. */
@@ -59,7 +59,7 @@ export interface InitPayload {
 export type Request =
   | [Op.Init, InitPayload]
   | [Op.Call, number, string, unknown[], boolean]
-  | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean]
+  | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number]
   | [Op.Get, number, string]
   | [Op.Set, number, string, unknown, boolean]
   | [Op.Cancel, number]

@@ -21,6 +21,16 @@ export interface Shareable {
 }
 
 const HANDLE_KEY = '__objectproxypool_handle__';
+
+/**
+ * A value that must be transferred rather than copied (a MessagePort). Threads refuse it in postMessage, but a
+ * child process's serializer silently sends `{}` instead: we refuse it for every kind, before anything is sent.
+ */
+export class UncloneableValueError extends TypeError {
+  override name = 'UncloneableValueError';
+}
+
+const MessagePortClass = (globalThis as { MessagePort?: new () => object }).MessagePort;
 const revivers = new Map<string, (handle: Handle) => unknown>();
 
 export function registerHandleReviver(tag: string, revive: (handle: Handle) => unknown): void {
@@ -43,7 +53,13 @@ export function encodeValue(value: unknown, state = { found: false }, seen?: Set
     state.found = true;
     return (value as Shareable)[toHandle]();
   }
-  if (ArrayBuffer.isView(value) || !isPlainContainer(value)) return value;
+  if (ArrayBuffer.isView(value)) return value;
+  if (!isPlainContainer(value)) {
+    if (MessagePortClass && value instanceof MessagePortClass) {
+      throw new UncloneableValueError('(MessagePort) cannot be sent to a worker: ports must be transferred, and pools copy their arguments');
+    }
+    return value;
+  }
   seen ??= new Set();
   if (seen.has(value)) return value;
   seen.add(value);
@@ -78,7 +94,13 @@ export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === null || typeof arg !== 'object') continue;
-    const encoded = encodeValue(arg, state);
+    let encoded: unknown;
+    try {
+      encoded = encodeValue(arg, state);
+    } catch (error) {
+      if (error instanceof UncloneableValueError) throw new UncloneableValueError(`argument ${i} ${error.message}`);
+      throw error;
+    }
     if (encoded !== arg) {
       if (out === args) out = args.slice();
       out[i] = encoded;

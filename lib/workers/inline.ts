@@ -19,7 +19,8 @@ export const inlineKind: WorkerKind = {
         onMessage: (handler) => inner.on('message', handler as (batch: Request[]) => void),
         close: () => inner.close(),
       },
-      async (init) => spec.Class ?? importClass(init),
+      // With a module given, load the class from it as other kinds do (same errors for a wrong module or export).
+      async (init) => (init.module ? importClass(init) : spec.Class ?? importClass(init)),
     );
     let closed = false;
     return {
