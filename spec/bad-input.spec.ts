@@ -11,15 +11,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
-import { ArgumentError, PoolClosedError, ProxyPool, UnknownMethodError, range, remoteInfo, repeat } from '../lib/index.ts';
-import { Counter } from './fixtures/counter.ts';
+import { ArgumentError, PoolClosedError, ProxyPool, UnknownMethodError, fixtureUrl, range, remoteInfo, repeat } from './helpers/lib.ts';
+import { Counter } from '../.test-build/spec/fixtures/counter.js';
 import { counterModule, counterPool, kinds, T, type Kind } from './helpers/kinds.ts';
 
 type CounterPool = Awaited<ReturnType<typeof counterPool>>;
 type ErrorClass = abstract new (...args: any[]) => Error;
 
 const run = promisify(execFile);
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+const fixture = (name: string) => fixtureUrl(name.replace(/\.ts$/, ''));
 const WORKERS = 2;
 
 /** A validator for assert.rejects: the error's exact class (or a subclass) and every pattern in its message. */
@@ -349,7 +349,7 @@ for (const kind of kinds) {
     it('a missing module: Error "cannot load ... file not found"; no worker left', T, async () => {
       await createFails(
         ProxyPool.create(Counter, { workers: WORKERS, kind, module: fixture('nope.ts') }),
-        failsWith(Error, /cannot load the pool's class module .*nope\.ts: file not found/),
+        failsWith(Error, /cannot load the pool's class module .*nope\.js: file not found/),
       );
       await createStillWorks(kind);
     });
@@ -365,7 +365,7 @@ for (const kind of kinds) {
     it('an export that is a number: TypeError "is not a class (it is number)"', T, async () => {
       await createFails(
         ProxyPool.create(Counter, { workers: WORKERS, kind, module: fixture('not-a-class.ts'), exportName: 'notAClass' }),
-        failsWith(TypeError, /export "notAClass" of .*not-a-class\.ts is not a class \(it is number\)/),
+        failsWith(TypeError, /export "notAClass" of .*not-a-class\.js is not a class \(it is number\)/),
       );
       await createStillWorks(kind);
     });
@@ -373,7 +373,7 @@ for (const kind of kinds) {
     it('an export that is an arrow function: TypeError "is not a class (it is function)"', T, async () => {
       await createFails(
         ProxyPool.create(Counter, { workers: WORKERS, kind, module: fixture('arrow-export.ts'), exportName: 'makeCounter' }),
-        failsWith(TypeError, /export "makeCounter" of .*arrow-export\.ts is not a class \(it is function\)/),
+        failsWith(TypeError, /export "makeCounter" of .*arrow-export\.js is not a class \(it is function\)/),
       );
       await createStillWorks(kind);
     });
@@ -411,7 +411,7 @@ describe('bad input: constructor arguments that cannot be cloned', { concurrency
       let stdout = '';
       try {
         // The script ends itself after 8 s (a watchdog); the 15 s kill is only the last resort.
-        ({ stdout } = await run(process.execPath, ['--import', 'tsx', script, kind, 'array', '8000'], { timeout: 15_000, killSignal: 'SIGKILL' }));
+        ({ stdout } = await run(process.execPath, [script, kind, 'array', '8000'], { timeout: 15_000, killSignal: 'SIGKILL' }));
       } catch (error) {
         const e = error as { killed?: boolean; stdout?: string; stderr?: string };
         stdout = e.stdout ?? '';

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { ProxyPool, Rng, workerContext } from '../lib/index.ts';
-import { Counter } from './fixtures/counter.ts';
+import { ProxyPool, Rng, fixtureUrl, workerContext } from './helpers/lib.ts';
+import { Counter } from '../.test-build/spec/fixtures/counter.js';
 import { counterPool, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {
@@ -66,7 +66,7 @@ describe('worker context outside a pool', () => {
 
 describe('worker factory (bundler form)', () => {
   it('a worker created by a user factory that calls expose() serves the class', T, async () => {
-    const script = new URL('./fixtures/counter-worker.mjs', import.meta.url);
+    const script = fixtureUrl('counter-worker-entry');
     await using pool = await ProxyPool.create(Counter, { workers: 2, worker: () => new Worker(script) });
     assert.deepEqual(await pool.whoami(), [0, 1]);
     assert.deepEqual(await pool.add.map([1, 2, 3], [1, 1, 1]), [2, 3, 4]);

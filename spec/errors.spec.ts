@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, ProxyPool, TimeoutError, UnknownMethodError, remoteInfo } from '../lib/index.ts';
-import { Counter, CustomError } from './fixtures/counter.ts';
+import { ArgumentError, ProxyPool, TimeoutError, UnknownMethodError, remoteInfo } from './helpers/lib.ts';
+import { Counter, CustomError } from '../.test-build/spec/fixtures/counter.js';
 import { counterModule, counterPool, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {
@@ -36,7 +36,7 @@ for (const kind of kinds) {
       settled.forEach((result, index) => {
         assert.equal(result.status, 'rejected');
         const error = (result as PromiseRejectedResult).reason as Error;
-        assert.match(error.stack!, /at Counter\.fail .*counter\.ts/);
+        assert.match(error.stack!, /at Counter\.fail .*counter\.(ts|js)/);
         assert.match(error.stack!, new RegExp(`<objectproxypool worker ${index}, method fail>`));
         const info = remoteInfo(error)!;
         assert.equal(info.workerIndex, index);

@@ -2,9 +2,9 @@
 // SIGKILL for processes) at a random moment of a map with retries, on a random kind. Zero hangs, zero lost results.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-// The compiled package (built by `npm test` before the specs run) and a plain-JS class: no TypeScript loader in the
-// workers, so a respawn costs tens of milliseconds instead of half a second.
-import { ProxyPool, type ProxyPool as Pool } from '../dist/index.js';
+// The compiled library (spec/helpers/lib.ts) and a plain-JS class: no TypeScript loader in the workers, so a
+// respawn costs tens of milliseconds instead of half a second.
+import { ProxyPool, type ProxyPool as Pool } from './helpers/lib.ts';
 import { Faulty } from './fixtures/faulty.mjs';
 
 const module = new URL('./fixtures/faulty.mjs', import.meta.url);

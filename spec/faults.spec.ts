@@ -2,7 +2,7 @@
 // reject with the documented error within 2 s, and with respawn the next call must succeed on a fresh instance.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyPool, TimeoutError, WorkerExitedError, type PoolOptions } from '../lib/index.ts';
+import { ProxyPool, TimeoutError, WorkerExitedError, type PoolOptions } from './helpers/lib.ts';
 import { Faulty } from './fixtures/faulty.mjs';
 import { T } from './helpers/kinds.ts';
 

@@ -16,14 +16,15 @@ import { getEventListeners } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { PoolClosedError, ProxyPool, TimeoutError, range, repeat } from '../lib/index.ts';
-import { MemoryProbe } from './fixtures/memory-probe.ts';
-import { Counter } from './fixtures/counter.ts';
+import { PoolClosedError, ProxyPool, TimeoutError, range, repeat } from './helpers/lib.ts';
+import { fixtureUrl } from './helpers/lib.ts';
+import { MemoryProbe } from '../.test-build/spec/fixtures/memory-probe.js';
+import { Counter } from '../.test-build/spec/fixtures/counter.js';
 import { counterModule, kinds, type Kind } from './helpers/kinds.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-const probeModule = new URL('./fixtures/memory-probe.ts', import.meta.url);
+const probeModule = fixtureUrl('memory-probe');
 const MB = 1024 * 1024;
 const onLinux = process.platform === 'linux';
 /** 100 as issue 3 asks; a thread pool of 2 starts in about 0.4 s on an idle 2-core machine. OPP_LEAK_CYCLES=20 for quick runs. */

@@ -2,13 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ArgumentError, PoolClosedError, ProxyPool } from '../lib/index.ts';
-import { Heartbeat } from './fixtures/heartbeat.ts';
-import { Counter } from './fixtures/counter.ts';
+import { ArgumentError, PoolClosedError, ProxyPool } from './helpers/lib.ts';
+import { fixtureUrl } from './helpers/lib.ts';
+import { Heartbeat } from '../.test-build/spec/fixtures/heartbeat.js';
+import { Counter } from '../.test-build/spec/fixtures/counter.js';
 import { counterModule, counterPool, kinds, T } from './helpers/kinds.ts';
 
 const run = promisify(execFile);
-const heartbeatModule = new URL('./fixtures/heartbeat.ts', import.meta.url);
+const heartbeatModule = fixtureUrl('heartbeat');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True when the counter still moves: some thread of the pool is alive. */
@@ -78,12 +79,12 @@ for (const kind of kinds) {
     });
 
     it('a script that creates and closes a pool exits by itself', T, async () => {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', new URL('./fixtures/create-close-script.ts', import.meta.url).pathname, kind], { timeout: 20_000 });
+      const { stdout } = await run(process.execPath, [fixtureUrl('create-close-script').pathname, kind], { timeout: 20_000 });
       assert.match(stdout, /\[0,1\]\ndone/);
     });
 
     it('a script that forgets close() still exits: idle workers do not hold the event loop', T, async () => {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', new URL('./fixtures/create-close-script.ts', import.meta.url).pathname, kind, 'forget'], { timeout: 20_000 });
+      const { stdout } = await run(process.execPath, [fixtureUrl('create-close-script').pathname, kind, 'forget'], { timeout: 20_000 });
       assert.match(stdout, /done/);
     });
   });
@@ -101,8 +102,8 @@ describe('options', () => {
   });
 
   it('a missing module, a missing export and a non-class export are clear errors', T, async () => {
-    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: new URL('./fixtures/nope.ts', import.meta.url) }), /cannot load the pool's class module .*nope\.ts: file not found/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: fixtureUrl('nope') }), /cannot load the pool's class module .*nope\.js: file not found/);
     await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: counterModule, exportName: 'Nope' }), /has no export "Nope"; exported classes: Counter, CustomError/);
-    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: new URL('./fixtures/not-a-class.ts', import.meta.url), exportName: 'notAClass' }), /export "notAClass" of .* is not a class \(it is number\)/);
+    await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: fixtureUrl('not-a-class'), exportName: 'notAClass' }), /export "notAClass" of .* is not a class \(it is number\)/);
   });
 });

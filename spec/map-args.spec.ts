@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, range, repeat } from '../lib/index.ts';
+import { ArgumentError, range, repeat } from './helpers/lib.ts';
 import { counterPool, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {

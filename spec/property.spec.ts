@@ -16,7 +16,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ArgumentError, PoolClosedError, TimeoutError, range, repeat } from '../lib/index.ts';
+import { ArgumentError, PoolClosedError, TimeoutError, range, repeat } from './helpers/lib.ts';
 import { counterPool, kinds, type Kind } from './helpers/kinds.ts';
 
 type Pool = Awaited<ReturnType<typeof counterPool>>;

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyPool, SharedArrayWrapper, SharedLock, atomicLoad, range, repeat } from '../lib/index.ts';
-import { SharedModel } from './fixtures/shared-model.ts';
+import { ProxyPool, SharedArrayWrapper, SharedLock, atomicLoad, range, repeat } from './helpers/lib.ts';
+import { fixtureUrl } from './helpers/lib.ts';
+import { SharedModel } from '../.test-build/spec/fixtures/shared-model.js';
 
 const T = { timeout: 30000 };
 const WORKERS = 4;
@@ -14,7 +15,7 @@ for (const kind of ['thread', 'inline'] as const) {
       pool = await ProxyPool.create(SharedModel, {
         workers: WORKERS,
         kind,
-        module: new URL('./fixtures/shared-model.ts', import.meta.url),
+        module: fixtureUrl('shared-model'),
       });
     }, T);
 

@@ -22,13 +22,14 @@ import {
   repeat,
   segmentName,
   toHandle,
-} from '../lib/index.ts';
-import { ProcessSharedModel, collectGarbage } from './fixtures/process-shared-model.ts';
+} from './helpers/lib.ts';
+import { fixtureUrl } from './helpers/lib.ts';
+import { ProcessSharedModel, collectGarbage } from '../.test-build/spec/fixtures/process-shared-model.js';
 
 const T = { timeout: 60_000 };
 const WORKERS = 4;
 const P = { across: 'processes' } as const;
-const fixture = new URL('./fixtures/process-shared-model.ts', import.meta.url);
+const fixture = fixtureUrl('process-shared-model');
 
 const available = processSharedMemoryAvailable();
 const BUILD = 'the shared-memory addon is not built: run "node scripts/build-native.mjs" (npm install runs it; needs python3, make, a C compiler)';

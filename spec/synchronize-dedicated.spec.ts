@@ -1,7 +1,7 @@
 // Ports of the seed's own tests ("synchronization by task", "synchronization by worker") plus the README idioms.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, range } from '../lib/index.ts';
+import { ArgumentError, range } from './helpers/lib.ts';
 import { counterPool, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {

@@ -116,7 +116,7 @@ export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: 
     count++;
   }
   if (pulled.length === 0) count = limit;
-  const truncated = endedBy < 0 && count === maxCount && pulled.length > 0;
+  const truncated = limit === Infinity && endedBy < 0 && count === maxCount && pulled.length > 0;
   if (truncated) return { count, truncated, columns: columns.map((c) => c?.slice(0, count)), constants };
   if (strict) {
     const short = endedBy >= 0 ? endedBy : shortest;
