@@ -1,7 +1,7 @@
 /** Entry of a `process` worker: serve the class named in the init message over the IPC channel. */
 import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
-import { explainProcessCloneError } from '../shared/index.ts';
+import { explainProcessCloneError } from '../shared/process-memory.ts';
 
 if (!process.send) throw new Error('the process worker entry must be started with an IPC channel (child_process.fork)');
 

@@ -7,7 +7,6 @@ import { encodeError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeValue } from '../protocol/value-codec.ts';
 import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
-import '../shared/index.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them. */
@@ -62,9 +61,27 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   // behind the Init message (a respawned worker is used at once) and the channel keeps them in order.
   let waiting: Request[] | undefined;
 
+  // Shared memory (SharedArrayWrapper, locks, ndarray) is loaded the first time a message carries a handle:
+  // most pools never pass one, and ndarray alone is ~40% of a worker's start-up.
+  let sharedLoaded = false;
+  let sharedLoading: Promise<void> | undefined;
+  const loadShared = (): Promise<void> =>
+    (sharedLoading ??= import('../shared/index.ts').then(() => {
+      sharedLoaded = true;
+    }));
+  const carriesHandles = (request: Request): boolean =>
+    (request[0] === Op.Call && request[4]) || (request[0] === Op.Chunk && request[7]) || (request[0] === Op.Set && request[4]);
+  const drainWaiting = () => {
+    const queued = waiting ?? [];
+    waiting = undefined;
+    for (const request of queued) handle(request);
+    if (outbox.length > 0) flush();
+  };
+
   const init = async (payload: InitPayload) => {
     waiting = [];
     try {
+      if (payload.argsHaveHandles) await loadShared();
       const Class = await classSource(payload);
       context = makeContext(payload.context);
       const args = payload.argsHaveHandles ? (decodeValue(payload.args) as unknown[]) : payload.args;
@@ -79,9 +96,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     // Announce readiness now: a queued request may be a long synchronous task (or a fatal one), and the host
     // must not stay unaware that this instance exists.
     flush();
-    const queued = waiting;
-    waiting = undefined;
-    for (const request of queued) handle(request);
+    drainWaiting();
   };
 
   const methodOf = (name: string): ((...args: unknown[]) => unknown) => {
@@ -152,6 +167,16 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   const handle = (request: Request): void => {
     if (waiting && request[0] !== Op.Cancel) {
       waiting.push(request);
+      return;
+    }
+    if (!sharedLoaded && carriesHandles(request)) {
+      waiting = [request];
+      loadShared().then(drainWaiting, (error) => {
+        // Without the shared-memory module no handle can be rebuilt: fail what waited, keep the worker.
+        const queued = waiting ?? [];
+        waiting = undefined;
+        for (const r of queued) if (r[0] !== Op.Cancel && r[0] !== Op.Init) send([r[1] as number, Status.Err, encodeError(error)]);
+      });
       return;
     }
     if (!instance && request[0] !== Op.Init && request[0] !== Op.Close && request[0] !== Op.Cancel) {

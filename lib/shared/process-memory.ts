@@ -123,8 +123,18 @@ function addon(): Native {
       if (!mod) throw new Error('not running on Node.js (process.getBuiltinModule is missing)');
       const url = builtin<typeof import('node:url')>('node:url')!;
       const require = mod.createRequire(import.meta.url);
-      native = require(url.fileURLToPath(new URL('../../build/Release/shm.node', import.meta.url))) as Native;
-      return native;
+      // The addon sits at the package root; this module is two levels below it in lib/ and dist/ (one more in
+      // a compiled test tree), so look a few levels up rather than at one fixed place.
+      let lastError: unknown;
+      for (const up of ['../../', '../../../', '../../../../']) {
+        try {
+          native = require(url.fileURLToPath(new URL(`${up}build/Release/shm.node`, import.meta.url))) as Native;
+          return native;
+        } catch (error) {
+          lastError ??= error;
+        }
+      }
+      throw lastError;
     } catch (error) {
       nativeError = error;
     }

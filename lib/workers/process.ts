@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
-import { explainProcessCloneError } from '../shared/index.ts';
+import { explainProcessCloneError } from '../shared/process-memory.ts';
 
 export const processKind: WorkerKind = {
   name: 'process',
