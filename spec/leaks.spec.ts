@@ -29,8 +29,6 @@ const MB = 1024 * 1024;
 const onLinux = process.platform === 'linux';
 /** 100 as issue 3 asks; a thread pool of 2 starts in about 0.4 s on an idle 2-core machine. OPP_LEAK_CYCLES=20 for quick runs. */
 const THREAD_CYCLES = Number(process.env.OPP_LEAK_CYCLES ?? 100);
-/** Time budgets of the cycle tests (ms); OPP_LEAK_BUDGET=0 means no budget: always run every cycle. */
-const budget = (ms: number) => (process.env.OPP_LEAK_BUDGET === '0' ? Infinity : ms);
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -238,11 +236,12 @@ describe('leaks', () => {
     await pool.close();
   });
 
-  it(`${THREAD_CYCLES} create/close cycles [thread] (as many as fit in 35 s, at least 10), 1 in 10 failing in a constructor, leave no worker and no handle`, { timeout: 110_000, skip: !kinds.includes('thread') }, (t) =>
-    cycles(t, 'thread', THREAD_CYCLES, 10, budget(35_000), Math.min(10, THREAD_CYCLES)));
+  // Workers start from compiled JavaScript (~0.2 s a cycle here), so every cycle runs: the issue asks for 100.
+  it(`${THREAD_CYCLES} create/close cycles [thread], 1 in 10 failing in a constructor, leave no worker and no handle`, { timeout: 110_000, skip: !kinds.includes('thread') }, (t) =>
+    cycles(t, 'thread', THREAD_CYCLES, 10, Infinity, THREAD_CYCLES));
 
-  it('20 create/close cycles [process] (as many as fit in 12 s, at least 5), 1 in 5 failing in a constructor, leave no child process and no handle', { timeout: 60_000, skip: !kinds.includes('process') }, (t) =>
-    cycles(t, 'process', 20, 5, budget(12_000), 5));
+  it('20 create/close cycles [process], 1 in 5 failing in a constructor, leave no child process and no handle', { timeout: 60_000, skip: !kinds.includes('process') }, (t) =>
+    cycles(t, 'process', 20, 5, Infinity, 20));
 
   it('100 create/close cycles [inline], 1 in 10 failing in a constructor, leave no MessagePort and no handle', { timeout: 30_000, skip: !kinds.includes('inline') }, (t) =>
     cycles(t, 'inline', 100, 10, Infinity, 100));

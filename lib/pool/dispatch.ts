@@ -10,6 +10,9 @@ import type { Job } from './job.ts';
 import { taskArgs, type TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
+/** Remaining work per worker (ms) below which a map's remaining tasks go out in one chunk per worker. */
+const TINY_REMAINDER_MS = 1;
+
 /** Tasks a worker may have queued beyond the one it runs, so it never waits for the host between chunks. */
 const PREFETCH = 2;
 
@@ -170,6 +173,9 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
   const outstanding = trackOutstanding(ctx, job);
   let next = 0;
   const requeued: Array<{ start: number; end: number; attempt: number }> = [];
+  // Set once an answered chunk shows that all remaining work is a matter of a millisecond or so: then the rest
+  // goes out as one chunk per worker, since more messages would cost more than any imbalance could.
+  let tinyTasks = false;
   const perSlot = new Map<WorkerSlot, number>();
 
   const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
@@ -178,7 +184,8 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     const start = next;
     // Guided scheduling unless a chunk size is given: each chunk is 1/(2 × workers) of what remains, so chunks
     // start large (few messages) and end small (no worker is left with a long last chunk while others idle).
-    const size = chunkSize ?? Math.ceil((tasks.count - start) / (2 * ctx.slots.length));
+    const remaining = tasks.count - start;
+    const size = chunkSize ?? Math.ceil(remaining / ((tinyTasks ? 1 : 2) * ctx.slots.length));
     next = Math.min(tasks.count, start + Math.max(1, size));
     return { start, end: next, attempt: 0 };
   };
@@ -196,10 +203,14 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
       outstanding.remove(id);
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
+    const sentAt = performance.now();
     slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start], id, {
       method,
       settle(response: Response) {
         done();
+        // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).
+        const msPerTask = (performance.now() - sentAt) / (end - start);
+        if (!tinyTasks && msPerTask * (tasks.count - next) < TINY_REMAINDER_MS * ctx.slots.length) tinyTasks = true;
         if (response[1] === Status.Chunk) {
           const [, , results, errors, hasHandles] = response;
           const failed = new Set<number>();
