@@ -4,6 +4,7 @@
  */
 export { ProxyPool } from './pool/proxy-pool.ts';
 export type { PoolOptions, KindName } from './pool/options.ts';
+export type { WorkerExitEvent } from './pool/workforce.ts';
 export type {
   AnyClass,
   AnyFunction,
@@ -24,6 +25,7 @@ export type {
 export { repeat, range, type Repeat } from './pool/map-args.ts';
 export {
   ArgumentError,
+  BacklogFullError,
   PoolClosedError,
   TimeoutError,
   UnknownMethodError,
