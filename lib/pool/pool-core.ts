@@ -11,7 +11,7 @@ import { zipArgs } from './map-args.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
 import { Workforce } from './workforce.ts';
-import { singleCall } from './single-call.ts';
+import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
@@ -128,7 +128,7 @@ export class PoolCore implements DispatchContext {
    */
   one(method: string, args: unknown[], options: CallOptions): Promise<unknown> {
     this.check(method, 'call');
-    if (options.timeout !== undefined || options.signal !== undefined || this.options.capacity !== undefined) {
+    if (!this.isPlain(options)) {
       return this.run(method, 1, { ...options, settle: 'fail-fast' }, (job) =>
         dynamicMap(this, job, method, { count: 1, columns: args.map((arg) => [arg]), constants: [] }, 1, options.retries ?? 0),
       ).then((results) => results[0]);
@@ -147,7 +147,21 @@ export class PoolCore implements DispatchContext {
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
+    if (this.isPlain(options)) {
+      this.singleCalls++;
+      return leanBroadcast(this, method, args, this.singleCallDone);
+    }
     return this.run(method, this.slots.length, options, (job) => broadcast(this, job, method, args));
+  }
+
+  /** Calls with none of the options that need a Job (deadline, abort, settle-all, termination, admission) take a lean path. */
+  private isPlain(options: CallOptions): boolean {
+    return (
+      options.timeout === undefined &&
+      options.signal === undefined &&
+      options.settle !== 'all' &&
+      this.options.capacity === undefined
+    );
   }
 
   /** One task per element of the zipped iterables, distributed according to the pool's and the call's mode. */
@@ -204,7 +218,7 @@ export class PoolCore implements DispatchContext {
       alive: this.workforce.alive,
       tasksDone: this.slots.map((slot) => slot.tasksDone),
       respawns: this.slots.map((slot) => Math.max(0, slot.generation - 1)),
-      inFlight: this.admitted,
+      inFlight: this.admitted + this.singleCalls,
       waiting: this.admissionQueue.length - this.admissionHead,
       state: this.state,
     };
@@ -231,5 +245,7 @@ export class PoolCore implements DispatchContext {
 
   private failAll(): void {
     for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} was cancelled by close({ force: true })`));
+    // Lean calls (no Job) are only known to the workers' pending tables.
+    for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} was cancelled by close({ force: true })`));
   }
 }

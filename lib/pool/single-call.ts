@@ -4,7 +4,8 @@
  * task pool (S2 in bench/), and there the per-call garbage decided the throughput.
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
-import { decodeValue, encodeArgs } from '../protocol/value-codec.ts';
+import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
+import { ArgumentError } from './errors.ts';
 import { remoteError, type DispatchContext } from './dispatch.ts';
 import type { Pending, WorkerSlot } from './worker-slot.ts';
 
@@ -29,6 +30,16 @@ class PendingCall implements Pending {
   }
 }
 
+/** Arguments as handles, or a rejected promise naming the argument that cannot travel (a MessagePort). */
+function encodeOrReject(method: string, args: unknown[], done: () => void): ReturnType<typeof encodeArgs> | Promise<never> {
+  try {
+    return encodeArgs(args);
+  } catch (error) {
+    done();
+    return Promise.reject(error instanceof UncloneableValueError ? new ArgumentError(`${method}: ${error.message}`, { cause: error }) : error);
+  }
+}
+
 let rotation = 0;
 
 /** The ready worker with the fewest requests in flight (alive ones if none is ready); ties rotate. */
@@ -44,9 +55,77 @@ export function leastBusy(slots: readonly WorkerSlot[]): WorkerSlot {
   return best ?? slots[start]!; // all dead: its send reports why
 }
 
+/** One worker's part of a lean broadcast: its answer fills slot `index` of the shared result array. */
+class BroadcastPart implements Pending {
+  constructor(
+    readonly method: string,
+    private readonly slot: WorkerSlot,
+    private readonly gather: Gather,
+  ) {}
+
+  settle(response: Response): void {
+    if (response[1] === Status.Ok) this.gather.ok(this.slot.index, response[3] ? decodeValue(response[2]) : response[2]);
+    else if (response[1] === Status.Err) this.gather.fail(remoteError(response[2], this.slot.index, this.method));
+  }
+
+  fail(error: Error): void {
+    this.gather.fail(error);
+  }
+}
+
+class Gather {
+  readonly results: unknown[];
+  private remaining: number;
+  ended = false;
+
+  constructor(
+    count: number,
+    private readonly resolve: (values: unknown[]) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly done: () => void,
+  ) {
+    this.results = new Array(count);
+    this.remaining = count;
+  }
+
+  ok(index: number, value: unknown): void {
+    this.results[index] = value;
+    if (--this.remaining === 0 && !this.ended) {
+      this.ended = true;
+      this.done();
+      this.resolve(this.results);
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.done();
+    this.reject(error);
+  }
+}
+
+/**
+ * The lean path for a broadcast without call options: the same call on every worker, gathered in worker order,
+ * failing fast — the Job machinery (timers, abort listeners, settle-all, cancellation) is not needed here.
+ */
+export function leanBroadcast(ctx: DispatchContext, method: string, args: unknown[], done: () => void): Promise<unknown[]> {
+  const encoded = encodeOrReject(method, args, done);
+  if (encoded instanceof Promise) return encoded as Promise<never>;
+  return new Promise((resolve, reject) => {
+    const gather = new Gather(ctx.slots.length, resolve, reject, done);
+    for (const slot of ctx.slots) {
+      if (gather.ended) break; // a dead worker already failed the call: send the others nothing
+      const id = ctx.nextId();
+      slot.send([Op.Call, id, method, encoded.args, encoded.found], id, new BroadcastPart(method, slot, gather));
+    }
+  });
+}
+
 export function singleCall(ctx: DispatchContext, method: string, args: unknown[], done: () => void): Promise<unknown> {
   const slot = leastBusy(ctx.slots);
-  const encoded = encodeArgs(args);
+  const encoded = encodeOrReject(method, args, done);
+  if (encoded instanceof Promise) return encoded;
   return new Promise((resolve, reject) => {
     const id = ctx.nextId();
     slot.send([Op.Call, id, method, encoded.args, encoded.found], id, new PendingCall(method, slot, resolve, reject, done));

@@ -27,6 +27,9 @@ export class WorkerSlot {
   exitError: Error | undefined;
   /** Tasks completed on this worker (metrics and tests). */
   tasksDone = 0;
+  /** The worker currently keeps the event loop alive; an idle check is scheduled (see Workforce's keepAlive). */
+  keptAlive = false;
+  idleCheck = false;
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -43,6 +46,7 @@ export class WorkerSlot {
     this.channel = channel;
     this.alive = true;
     this.ready = false;
+    this.keptAlive = false;
     this.exitError = undefined;
     channel.onMessage((batch) => {
       if (generation === this.generation) this.receive(batch);
@@ -141,6 +145,15 @@ export class WorkerSlot {
 
   delete(id: number): void {
     if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
+  }
+
+  /** Fail every request waiting on this worker (a forced close); the worker itself stays. */
+  failPending(error: (method: string) => Error): void {
+    if (this.pending.size === 0) return;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.onIdleChange(this, false);
+    for (const pending of waiting) pending.fail(error(pending.method));
   }
 
   /**

@@ -27,6 +27,32 @@ export interface WorkerExitEvent {
   respawned: boolean;
 }
 
+/**
+ * Busy workers keep the event loop alive, idle ones do not (a script that forgets close() still ends). Going idle
+ * is acted on only once the current turn of the event loop is over: back-to-back calls (await one, issue the
+ * next) then never pay for an unref and a ref per call.
+ */
+function keepAlive(slot: WorkerSlot, busy: boolean): void {
+  if (busy) {
+    if (!slot.keptAlive) {
+      slot.keptAlive = true;
+      slot.channel.setKeepAlive(true);
+    }
+    return;
+  }
+  if (slot.idleCheck) return;
+  slot.idleCheck = true;
+  const channel = slot.channel;
+  setImmediate(() => {
+    slot.idleCheck = false;
+    // A worker being ended is ref'd by terminate() until its exit is seen: never undo that.
+    if (slot.alive && slot.channel === channel && slot.inFlight === 0 && slot.keptAlive) {
+      slot.keptAlive = false;
+      channel.setKeepAlive(false);
+    }
+  });
+}
+
 export class Workforce {
   readonly slots: WorkerSlot[] = [];
   private readonly kind: WorkerKind;
@@ -44,7 +70,7 @@ export class Workforce {
   async start(): Promise<string[]> {
     try {
       for (let index = 0; index < this.options.workers; index++) {
-        const slot = new WorkerSlot(index, (s, busy) => s.channel.setKeepAlive(busy), (s, info) => this.lose(s, info, 'exit'));
+        const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
         this.slots.push(slot);
         this.spawnInto(slot);
       }
