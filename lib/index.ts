@@ -17,6 +17,7 @@ export type {
   MethodNames,
   PoolApi,
   PoolInfo,
+  Progress,
   PoolProxy,
   RemoteFields,
   RemoteMethod,

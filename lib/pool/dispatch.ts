@@ -90,8 +90,8 @@ function sendTask(
     method: job.method,
     settle(response: Response) {
       outstanding.remove(id);
-      if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2]);
-      else if (response[1] === Status.Err) job.taskFailed(taskIndex, remoteError(response[2], slot.index, job.method));
+      if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2], slot.index);
+      else if (response[1] === Status.Err) job.taskFailed(taskIndex, remoteError(response[2], slot.index, job.method), slot.index);
       after?.();
     },
     fail(error) {
@@ -217,11 +217,11 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
           if (errors) {
             for (const [i, encodedError] of errors) {
               failed.add(i);
-              job.taskFailed(start + i, remoteError(encodedError, slot.index, method));
+              job.taskFailed(start + i, remoteError(encodedError, slot.index, method), slot.index);
             }
           }
           for (let i = 0; i < results.length && !job.done; i++) {
-            if (!failed.has(i)) job.taskOk(start + i, hasHandles ? decodeValue(results[i]) : results[i]);
+            if (!failed.has(i)) job.taskOk(start + i, hasHandles ? decodeValue(results[i]) : results[i], slot.index);
           }
         } else if (response[1] === Status.Err) {
           const error = remoteError(response[2], slot.index, method);

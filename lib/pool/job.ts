@@ -64,14 +64,16 @@ export class Job {
     return this.errors !== undefined;
   }
 
-  taskOk(index: number, value: unknown): void {
+  taskOk(index: number, value: unknown, workerIndex?: number): void {
     if (this.done) return;
     this.values[index] = value;
+    this.count(workerIndex);
     if (--this.remaining === 0) this.finish();
   }
 
-  taskFailed(index: number, error: unknown): void {
+  taskFailed(index: number, error: unknown, workerIndex?: number): void {
     if (this.done) return;
+    if (this.errors) this.count(workerIndex);
     if (!this.errors) {
       this.fail(error);
       return;
@@ -89,7 +91,45 @@ export class Job {
     this.reject(error);
   }
 
+  private byWorker: number[] | undefined;
+  private reported = 0;
+  private reportScheduled = false;
+
+  /** Counts a finished task for onProgress; reports once per batch of answers (a microtask later). */
+  private count(workerIndex: number | undefined): void {
+    const { onProgress } = this.options;
+    if (!onProgress) return;
+    this.byWorker ??= [];
+    if (workerIndex !== undefined) this.byWorker[workerIndex] = (this.byWorker[workerIndex] ?? 0) + 1;
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      queueMicrotask(() => {
+        this.reportScheduled = false;
+        this.report();
+      });
+    }
+  }
+
+  private report(): void {
+    const done = this.taskCount - this.remaining;
+    if (!this.options.onProgress || done <= this.reported) return;
+    this.reported = done;
+    const byWorker = Array.from({ length: this.workerCount }, (_, i) => this.byWorker?.[i] ?? 0);
+    try {
+      this.options.onProgress({ done, total: this.taskCount, byWorker });
+    } catch (error) {
+      // A broken progress callback must neither break the call nor pass unnoticed.
+      const message = `onProgress of ${this.method} threw: ${(error as Error)?.stack ?? error}`;
+      if (typeof process !== 'undefined' && process.emitWarning) process.emitWarning(message, { code: 'OBJECTPROXYPOOL_PROGRESS_CALLBACK' });
+      else console.error(message);
+    }
+  }
+
+  /** Workers in the pool, for `byWorker`. */
+  workerCount = 0;
+
   private finish(): void {
+    this.report(); // the last report (done === total) comes before the result
     this.end();
     if (!this.errors) {
       this.resolve(this.values);

@@ -41,7 +41,7 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   onWorkerExit?: (event: WorkerExitEvent) => void;
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure']);
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -60,6 +60,7 @@ export function checkCallOptions(options: unknown): void {
   if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0)) throw new ArgumentError(`call option retries must be a non-negative integer, got ${describe(retries)}`);
   if (onCancel !== undefined && onCancel !== 'abandon' && onCancel !== 'terminate') throw new ArgumentError(`call option onCancel must be 'abandon' or 'terminate', got ${describe(onCancel)}`);
   if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ArgumentError(`call option onProgress must be a function, got ${describe(o.onProgress)}`);
   for (const flag of ['synchronize', 'strict'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
   }

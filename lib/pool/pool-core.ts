@@ -77,6 +77,7 @@ export class PoolCore implements DispatchContext {
   /** Creates the job and starts it now, later (capacity reached, backpressure 'wait') or never (backlog full). */
   private run(method: string, taskCount: number, options: CallOptions, start: (job: Job) => void): Promise<unknown[]> {
     const job = new Job(method, taskCount, options, this.onJobEnd);
+    job.workerCount = this.slots.length;
     if (job.done) return job.promise;
     this.jobs.add(job);
     const guarded = (j: Job) => {
@@ -160,6 +161,7 @@ export class PoolCore implements DispatchContext {
       options.timeout === undefined &&
       options.signal === undefined &&
       options.settle !== 'all' &&
+      options.onProgress === undefined &&
       this.options.capacity === undefined
     );
   }

@@ -36,6 +36,19 @@ export interface CallOptions {
   onCancel?: 'abandon' | 'terminate';
   /** When the pool's `capacity` is reached: wait for room (default) or reject at once with BacklogFullError. */
   backpressure?: 'wait' | 'reject';
+  /**
+   * Hears the call's progress as answers arrive (at most once per batch of answers, and once more at the end):
+   * tasks done (including failed ones) out of the total, and per worker. `done` only grows and ends at `total`.
+   */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** What `onProgress` hears. */
+export interface Progress {
+  done: number;
+  total: number;
+  /** Tasks done by each worker, in worker order. */
+  byWorker: readonly number[];
 }
 
 /** Any function; methods are the function-valued members of a class. */
