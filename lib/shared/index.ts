@@ -8,7 +8,7 @@
  */
 import { registerHandleReviver } from '../protocol/value-codec.ts';
 import { SHARED_ARRAY_TAG, SharedArrayWrapper } from './shared-array.ts';
-import { SHARED_COUNTER_TAG, SHARED_LOCK_TAG, SharedCounter, SharedLock } from './atomics.ts';
+import { SHARED_COUNTER_TAG, SHARED_LOCK_TAG, SharedCounter, SharedLock } from './locks.ts';
 
 registerHandleReviver(SHARED_ARRAY_TAG, SharedArrayWrapper.fromHandle);
 registerHandleReviver(SHARED_LOCK_TAG, SharedLock.fromHandle);
@@ -20,12 +20,9 @@ export {
   atomicLoad,
   atomicStore,
   atomicUpdate,
-  SharedLock,
-  SharedCounter,
-  SHARED_LOCK_TAG,
-  SHARED_COUNTER_TAG,
   type AtomicTarget,
 } from './atomics.ts';
+export { SharedLock, SharedCounter, SHARED_LOCK_TAG, SHARED_COUNTER_TAG } from './locks.ts';
 export {
   LEASE_MS,
   ProcessSharedMemoryUnavailableError,
