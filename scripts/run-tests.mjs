@@ -17,7 +17,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', '--test-concurrency=2', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', '--test-concurrency=2', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -4,7 +4,7 @@
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
-import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
+import { decodeValue, encodeArgs, packNumbers, UncloneableValueError } from '../protocol/value-codec.ts';
 import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
 import { taskArgs, type TaskColumns } from './map-args.ts';
@@ -19,6 +19,11 @@ const PREFETCH = 2;
 export interface DispatchContext {
   readonly slots: readonly WorkerSlot[];
   nextId(): number;
+  /**
+   * Milliseconds per task each method took in its last map (answer time over tasks, so an over-estimate): a map
+   * of a method known to be tiny goes out as one chunk per worker at once.
+   */
+  readonly msPerTask: Map<string, number>;
   /** End a worker stuck in work nobody waits for any more. */
   terminate(slot: WorkerSlot, cause: unknown): void;
 }
@@ -148,9 +153,11 @@ function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns
   let found = false;
   const columns = tasks.columns.map((column, p) => {
     if (!column) return null;
+    const slice = packNumbers(column.slice(start, end));
+    if (slice instanceof Float64Array) return slice as unknown as unknown[];
     let encoded: ReturnType<typeof encodeArgs>;
     try {
-      encoded = encodeArgs(column.slice(start, end));
+      encoded = encodeArgs(slice);
     } catch (error) {
       if (!(error instanceof UncloneableValueError)) throw error;
       const [, offset, rest] = /^argument (\d+) (.*)$/s.exec(error.message) ?? [];
@@ -173,9 +180,12 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
   const outstanding = trackOutstanding(ctx, job);
   let next = 0;
   const requeued: Array<{ start: number; end: number; attempt: number }> = [];
-  // Set once an answered chunk shows that all remaining work is a matter of a millisecond or so: then the rest
-  // goes out as one chunk per worker, since more messages would cost more than any imbalance could.
-  let tinyTasks = false;
+  // Chunk size once all remaining work is known to be a matter of a millisecond or so: the rest goes out evenly,
+  // one chunk per worker, since more messages would cost more than any imbalance could. Known either from an
+  // answered chunk of this map, or at once from the method's last map (two messages instead of a dozen nearly
+  // halve a 1,000-task map of a trivial method; see docs/design.md, "Tiny maps").
+  const known = ctx.msPerTask.get(method);
+  let tinySize = known !== undefined && known * tasks.count < TINY_REMAINDER_MS * ctx.slots.length ? Math.ceil(tasks.count / ctx.slots.length) : 0;
   const perSlot = new Map<WorkerSlot, number>();
 
   const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
@@ -185,7 +195,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     // Guided scheduling unless a chunk size is given: each chunk is 1/(2 × workers) of what remains, so chunks
     // start large (few messages) and end small (no worker is left with a long last chunk while others idle).
     const remaining = tasks.count - start;
-    const size = chunkSize ?? Math.ceil(remaining / ((tinyTasks ? 1 : 2) * ctx.slots.length));
+    const size = chunkSize ?? (tinySize || Math.ceil(remaining / (2 * ctx.slots.length)));
     next = Math.min(tasks.count, start + Math.max(1, size));
     return { start, end: next, attempt: 0 };
   };
@@ -210,7 +220,10 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
         done();
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).
         const msPerTask = (performance.now() - sentAt) / (end - start);
-        if (!tinyTasks && msPerTask * (tasks.count - next) < TINY_REMAINDER_MS * ctx.slots.length) tinyTasks = true;
+        ctx.msPerTask.set(method, msPerTask);
+        if (!tinySize && msPerTask * (tasks.count - next) < TINY_REMAINDER_MS * ctx.slots.length) {
+          tinySize = Math.ceil((tasks.count - next) / ctx.slots.length);
+        }
         if (response[1] === Status.Chunk) {
           const [, , results, errors, hasHandles] = response;
           const failed = new Set<number>();

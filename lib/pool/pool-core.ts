@@ -27,6 +27,7 @@ interface Admission {
 
 export class PoolCore implements DispatchContext {
   private idCounter = 0;
+  readonly msPerTask = new Map<string, number>();
   private readonly jobs = new Set<Job>();
   private methodNames = new Set<string>();
   state: PoolInfo['state'] = 'open';

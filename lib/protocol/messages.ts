@@ -68,6 +68,6 @@ export type Request =
 export type Response =
   | [number, Status.Ok, unknown, boolean]
   | [number, Status.Err, EncodedError]
-  | [number, Status.Chunk, unknown[], Array<[number, EncodedError]> | 0, boolean]
+  | [number, Status.Chunk, unknown[] | Float64Array, Array<[number, EncodedError]> | 0, boolean]
   | [0, Status.Ready, string[]]
   | [number, Status.Closed];

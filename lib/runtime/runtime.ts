@@ -4,7 +4,7 @@
  */
 import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
 import { encodeError } from '../protocol/error-codec.ts';
-import { decodeValue, encodeValue } from '../protocol/value-codec.ts';
+import { decodeValue, encodeValue, packNumbers } from '../protocol/value-codec.ts';
 import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
 
@@ -150,7 +150,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     cancelled.delete(id);
     runningChunks.delete(id);
-    send([id, Status.Chunk, results, errors, foundHandles]);
+    send([id, Status.Chunk, errors || foundHandles ? results : packNumbers(results), errors, foundHandles]);
   };
 
   const reply = (id: number, result: unknown) => {
