@@ -38,4 +38,5 @@ export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
+export { CapturedVariableError } from './ship/names.ts';
 export * from './shared/index.ts';

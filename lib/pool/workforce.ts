@@ -100,6 +100,7 @@ export class Workforce {
       exportName: options.exportName,
       args: args.args,
       argsHaveHandles: args.found,
+      source: options.source,
       context: { index: slot.index, count: options.workers, seed: deriveSeed(options.seed, streamIndex), kind: options.kind },
     };
     return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@
  * because the structured-clone serializer writes every object key on every message.
  */
 import type { EncodedError } from './error-codec.ts';
+import type { ShippedSource } from '../ship/names.ts';
 
 export enum Op {
   /** First message: what to construct and with which context. */
@@ -53,6 +54,8 @@ export interface InitPayload {
   exportName: string;
   args: unknown[];
   argsHaveHandles: boolean;
+  /** The class as source text (pool option `shipSource`), evaluated in the worker instead of importing a module. */
+  source?: ShippedSource;
   context: WorkerContextData;
 }
 
