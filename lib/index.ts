@@ -24,6 +24,7 @@ export type {
   RemoteMethods,
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
+export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';
 export {
   ArgumentError,
   BacklogFullError,

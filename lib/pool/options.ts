@@ -46,6 +46,12 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
    * provides, such as `workerContext`) is rejected with a CapturedVariableError naming them. See docs/notebooks.md.
    */
   shipSource?: boolean;
+  /**
+   * Record each task's run time (in the worker) and wait time (from the call until a worker starts it); read
+   * their percentiles in `pool.info.metrics`. Per-worker task counts are always there. Default false: timing costs
+   * two clock reads per task.
+   */
+  metrics?: boolean;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -93,19 +99,20 @@ export interface ResolvedOptions {
   onWorkerExit?: (event: WorkerExitEvent) => void;
   /** Option `shipSource`: the class's checked source (set by ProxyPool.create). */
   source?: import('../ship/names.ts').ShippedSource;
+  metrics: boolean;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
-  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource',
+  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ArgumentError(`ProxyPool.create expects an options object as second argument, got ${describe(options)}`);
   }
-  for (const flag of ['dedicated', 'respawn', 'shipSource'] as const) {
+  for (const flag of ['dedicated', 'respawn', 'shipSource', 'metrics'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ArgumentError(`option ${flag} must be a boolean, got ${describe(options[flag])}`);
   }
   if (typeof Class !== 'function' || typeof (Class as { prototype?: unknown }).prototype !== 'object') {
@@ -170,6 +177,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     capacity,
     backpressure,
     onWorkerExit,
+    metrics: options.metrics ?? false,
   };
 }
 
