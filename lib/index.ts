@@ -25,6 +25,7 @@ export type {
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
 export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';
+export { progressBar, type ProgressBarLike } from './progress/bar.ts';
 export {
   ArgumentError,
   BacklogFullError,

@@ -153,13 +153,15 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         results[i] = result;
       } catch (error) {
         (errors ||= []).push([i, encodeError(error)]);
-        if (failFast) break;
-      } finally {
-        if (runMs) {
-          const now = clock();
-          runMs[timed++] = now - mark;
-          mark = now;
+        if (failFast) {
+          if (runMs) runMs[timed++] = clock() - mark;
+          break;
         }
+      }
+      if (runMs) {
+        const now = clock();
+        runMs[timed++] = now - mark;
+        mark = now;
       }
     }
     cancelled.delete(id);
