@@ -2,6 +2,8 @@
  * The notebook examples, run as a user would: examples/notebook.mjs with plain `node` (no TypeScript loader; it
  * imports the package by name, i.e. the built dist/), examples/notebook.ts under tsx. Each defines its class inline
  * and runs it on 2 workers with `shipSource: true`, then shows the error for a class that captures a variable.
+ * Last, Node's own REPL is fed one line at a time, each after the prompt — how a JavaScript notebook kernel
+ * evaluates cells (in a vm context, where top-level `const`s are not globals).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,3 +62,35 @@ for (const kind of ['thread', 'process']) {
     });
   });
 }
+
+describe('notebook in a REPL', () => {
+  it("Node's REPL: a class typed at the prompt runs on 2 workers; one using a top-level const is rejected naming it", T, async () => {
+    const lines = [
+      "const { ProxyPool, workerContext } = await import('objectproxypool');",
+      'class Sq { sq(x) { return x * x; } where() { return workerContext().index; } }',
+      'const pool = await ProxyPool.create(Sq, { workers: 2, shipSource: true });',
+      "console.log('SQUARES', JSON.stringify(await pool.sq.map([1, 2, 3])), 'WHERE', JSON.stringify(await pool.where()));",
+      'const K = 3;',
+      'class Cap { f() { return K; } }',
+      "await ProxyPool.create(Cap, { workers: 2, shipSource: true }).catch((e) => console.log('REJECTED', e.name, JSON.stringify(e.variables)));",
+      'await pool.close();',
+      '.exit',
+    ];
+    const child = spawn(process.execPath, ['--interactive'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_READLINE: '1' } });
+    let output = '';
+    let next = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      // The next "cell" goes in only once the previous one has finished and the prompt is back.
+      if (output.endsWith('> ') && next < lines.length) child.stdin.write(`${lines[next++]}\n`);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 0, output);
+    assert.equal(next, lines.length, `every line was entered${output}`);
+    assert.match(output, /SQUARES \[1,4,9\] WHERE \[0,1\]/);
+    assert.match(output, /REJECTED CapturedVariableError \["K"\]/);
+  });
+});
