@@ -6,9 +6,14 @@
  * tasks and the percentiles describe them all, not only the latest.
  */
 import { Status, type Response } from '../protocol/messages.ts';
-import { clock } from '../runtime/clock.ts';
+import { clock, clockOf } from '../runtime/clock.ts';
 
-/** Percentiles of a set of durations, in milliseconds. */
+/**
+ * Percentiles of a set of durations, in milliseconds.
+ *
+ * @example
+ * const { p50, p90, p99 } = pool.info.metrics.run!;
+ */
 export interface TimeSummary {
   /** Tasks timed (all of them, though percentiles come from a uniform sample of at most 10,000 per worker). */
   readonly count: number;
@@ -19,7 +24,14 @@ export interface TimeSummary {
   readonly max: number;
 }
 
-/** What `pool.info.metrics` holds. */
+/**
+ * What `pool.info.metrics` holds.
+ *
+ * @example
+ * await using pool = await ProxyPool.create(Model, { workers: 4, module: import.meta.url, metrics: true });
+ * await pool.step.map(range(10_000));
+ * const { tasks, run, wait } = pool.info.metrics;   // tasks per worker; run/wait: { count, mean, p50, p90, p99, max } in ms
+ */
 export interface PoolMetrics {
   /** Tasks completed per worker, in worker order (always counted). */
   readonly tasks: readonly number[];
@@ -66,7 +78,7 @@ export class SlotTiming {
 
   /** `submittedAt` on the performance.now() scale of this thread (a map call's start); default: now. */
   submit(id: number, submittedAt: number | undefined): void {
-    this.submitted.set(id, submittedAt === undefined ? clock() : performance.timeOrigin + submittedAt);
+    this.submitted.set(id, submittedAt === undefined ? clock() : clockOf(submittedAt));
   }
 
   forget(id: number): void {

@@ -5,7 +5,12 @@
  */
 import type { Progress } from '../pool/types.ts';
 
-/** The part of a progress bar `progressBar` uses; cli-progress's `SingleBar` has it. */
+/**
+ * The part of a progress bar `progressBar` uses; cli-progress's `SingleBar` has it.
+ *
+ * @example
+ * const bar: ProgressBarLike = { start: (total) => console.log(`0/${total}`), update: (done) => console.log(done), stop: () => {} };
+ */
 export interface ProgressBarLike {
   start(total: number, startValue: number, payload?: object): void;
   update(value: number, payload?: object): void;
