@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ProxyPool, SharedArrayWrapper, atomicLoad, range, repeat } from '../lib/index.ts';
 import { DRAWN, INSIDE, PiEstimator } from './models/pi-estimator.ts';
+import { terminalBar } from './terminal-bar.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,7 +62,9 @@ for (const d of perInstance) console.log(`   worker ${d.worker}: ${fmt(d.inside)
 console.log(`   together -> π ≈ ${estimate(broadcastInside, perWorker * workers).toFixed(5)}`);
 
 // 2. map_args: task b gets (acc, seed, b, batchSizes[b]); `repeat` passes the same value to every task.
-const batches = await pool.sampleBatch.map(repeat(acc), repeat(seed), range(BATCHES), batchSizes);
+//    In a terminal, a progress bar follows the batches (onProgress); piped output has none.
+const onProgress = await terminalBar('map_args');
+const batches = await pool.with({ onProgress }).sampleBatch.map(repeat(acc), repeat(seed), range(BATCHES), batchSizes);
 const batchInside = batches.reduce((s, d) => s + d.inside, 0);
 const byWorker = Array.from({ length: workers }, (_, w) => batches.filter((d) => d.worker === w).length);
 console.log(`\n2. map_args: ${BATCHES} batches of ~${fmt(batchSizes[0]!)} samples, taken by the workers as ${byWorker.join(' / ')}`);

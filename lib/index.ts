@@ -24,6 +24,8 @@ export type {
   RemoteMethods,
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
+export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';
+export { progressBar, type ProgressBarLike } from './progress/bar.ts';
 export {
   ArgumentError,
   BacklogFullError,
@@ -38,4 +40,5 @@ export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
+export { CapturedVariableError } from './ship/names.ts';
 export * from './shared/index.ts';

@@ -93,6 +93,7 @@ function sendTask(
   outstanding.add(slot, id);
   slot.send(request as never, id, {
     method: job.method,
+    submittedAt: job.startedAt,
     settle(response: Response) {
       outstanding.remove(id);
       if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2], slot.index);
@@ -216,6 +217,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     const sentAt = performance.now();
     slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start], id, {
       method,
+      submittedAt: job.startedAt,
       settle(response: Response) {
         done();
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).

@@ -39,6 +39,19 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   backpressure?: 'wait' | 'reject';
   /** Hears every worker that ends other than by close(): exits, crashes, kills, terminations. */
   onWorkerExit?: (event: WorkerExitEvent) => void;
+  /**
+   * Notebook-style use: send the class's source text to the workers, where it is evaluated, instead of importing
+   * a module — for a class defined inline in a script, a REPL or a notebook cell. The class must be
+   * self-contained: a class using variables from outside itself (other than globals and the names objectproxypool
+   * provides, such as `workerContext`) is rejected with a CapturedVariableError naming them. See docs/notebooks.md.
+   */
+  shipSource?: boolean;
+  /**
+   * Record each task's run time (in the worker) and wait time (from the call until a worker starts it); read
+   * their percentiles in `pool.info.metrics`. Per-worker task counts are always there. Default false: timing costs
+   * two clock reads per task.
+   */
+  metrics?: boolean;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -84,19 +97,22 @@ export interface ResolvedOptions {
   capacity?: number;
   backpressure: 'wait' | 'reject';
   onWorkerExit?: (event: WorkerExitEvent) => void;
+  /** Option `shipSource`: the class's checked source (set by ProxyPool.create). */
+  source?: import('../ship/names.ts').ShippedSource;
+  metrics: boolean;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
-  'respawn', 'capacity', 'backpressure', 'onWorkerExit',
+  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ArgumentError(`ProxyPool.create expects an options object as second argument, got ${describe(options)}`);
   }
-  for (const flag of ['dedicated', 'respawn'] as const) {
+  for (const flag of ['dedicated', 'respawn', 'shipSource', 'metrics'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ArgumentError(`option ${flag} must be a boolean, got ${describe(options[flag])}`);
   }
   if (typeof Class !== 'function' || typeof (Class as { prototype?: unknown }).prototype !== 'object') {
@@ -126,10 +142,14 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
   const module = options.module === undefined ? undefined : toModuleUrl(options.module);
   const exportName = options.exportName ?? (Class as { name: string }).name;
-  if (kind !== 'inline' && !module && !options.worker) {
+  if (options.shipSource && (module || options.worker)) {
+    throw new ArgumentError(`option shipSource sends the class's source to the workers: give it alone, without option ${module ? 'module' : 'worker'}`);
+  }
+  if (kind !== 'inline' && !module && !options.worker && !options.shipSource) {
     throw new ArgumentError(
       `ProxyPool needs to know where ${exportName || 'the class'} lives: pass { module: import.meta.url } from the module ` +
-        `that exports it (or a URL/path to it), or { worker: () => new Worker(...) } whose script calls expose()`,
+        `that exports it (or a URL/path to it), { worker: () => new Worker(...) } whose script calls expose(), ` +
+        `or { shipSource: true } for a self-contained class defined inline (a script or notebook)`,
     );
   }
   if (options.worker !== undefined && typeof options.worker !== 'function') {
@@ -157,6 +177,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     capacity,
     backpressure,
     onWorkerExit,
+    metrics: options.metrics ?? false,
   };
 }
 

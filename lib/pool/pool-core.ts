@@ -13,6 +13,7 @@ import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
+import { poolMetrics } from './metrics.ts';
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
@@ -213,18 +214,22 @@ export class PoolCore implements DispatchContext {
   }
 
   info(): PoolInfo {
-    return {
+    const tasksDone = this.slots.map((slot) => slot.tasksDone);
+    const info: Omit<PoolInfo, 'metrics'> = {
       size: this.slots.length,
       kind: this.options.kind,
       seed: this.options.seed,
       dedicated: this.options.dedicated,
       alive: this.workforce.alive,
-      tasksDone: this.slots.map((slot) => slot.tasksDone),
+      tasksDone,
       respawns: this.slots.map((slot) => Math.max(0, slot.generation - 1)),
       inFlight: this.admitted + this.singleCalls,
       waiting: this.admissionQueue.length - this.admissionHead,
       state: this.state,
     };
+    // Computed when read: percentiles sort up to 10,000 samples per worker, and most reads of info want its size.
+    const timings = this.options.metrics ? this.slots.map((slot) => slot.timing) : undefined;
+    return Object.defineProperty(info, 'metrics', { get: () => poolMetrics(tasksDone, timings), enumerable: true }) as unknown as PoolInfo;
   }
 
   close(options: CloseOptions = {}): Promise<void> {

@@ -26,6 +26,8 @@ export const ProxyPool = {
     options: PoolOptions<[...ConstructorParameters<C>]> = {},
   ): Promise<ProxyPool<InstanceType<C>>> {
     const resolved = resolveOptions(Class, options);
+    // The parser is loaded only by pools that ship source; a captured variable fails here, before any worker starts.
+    if (options.shipSource) resolved.source = (await import('../ship/analyze.ts')).shipClass(Class, resolved.exportName);
     for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
     const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved);
     const shadowed = [...core.methods].filter((name) => reservedNames.has(name));

@@ -5,6 +5,7 @@
  * name, and `pool.methods.x` always reaches the user's method — the documented escape hatch.
  */
 import type { Repeat } from './map-args.ts';
+import type { PoolMetrics } from './metrics.ts';
 
 /** Options of one call; set them with `pool.with(options)`. They never mix with the method's own arguments. */
 export interface CallOptions {
@@ -115,6 +116,8 @@ export interface PoolInfo {
   /** Calls waiting for capacity. */
   readonly waiting: number;
   readonly state: 'open' | 'closing' | 'closed';
+  /** Tasks per worker and, with the pool option `metrics: true`, run and wait time percentiles. */
+  readonly metrics: PoolMetrics;
 }
 
 export interface CloseOptions {

@@ -5,12 +5,15 @@
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
 import { ArgumentError, WorkerExitedError } from './errors.ts';
+import type { SlotTiming } from './metrics.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
   method: string;
   settle(response: Response): void;
   fail(error: Error): void;
+  /** When the call was made (performance.now()), if earlier than this request: a map's later chunks waited since. */
+  submittedAt?: number;
 }
 
 /** Requests per message at most; a tick's calls beyond it are sent in several messages. */
@@ -33,6 +36,8 @@ export class WorkerSlot {
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
+  /** Run and wait times of this worker's tasks; only with the pool option `metrics: true`. */
+  timing: SlotTiming | undefined;
 
   constructor(
     readonly index: number,
@@ -68,6 +73,7 @@ export class WorkerSlot {
     }
     if (this.pending.size === 0) this.onIdleChange(this, true);
     this.pending.set(id, pending);
+    if (this.timing) this.timing.submit(id, pending.submittedAt);
     this.push(request);
   }
 
@@ -136,6 +142,7 @@ export class WorkerSlot {
       const id = response[0];
       const pending = this.pending.get(id);
       if (!pending) continue;
+      if (this.timing) this.timing.record(response);
       this.delete(id);
       if (response[1] === Status.Ok) this.tasksDone++;
       else if (response[1] === Status.Chunk) this.tasksDone += (response[2] as unknown[]).length;
@@ -144,6 +151,7 @@ export class WorkerSlot {
   }
 
   delete(id: number): void {
+    if (this.timing) this.timing.forget(id);
     if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
   }
 
@@ -152,6 +160,7 @@ export class WorkerSlot {
     if (this.pending.size === 0) return;
     const waiting = [...this.pending.values()];
     this.pending.clear();
+    this.timing?.clear();
     this.onIdleChange(this, false);
     for (const pending of waiting) pending.fail(error(pending.method));
   }
@@ -168,6 +177,7 @@ export class WorkerSlot {
     this.outbox = [];
     const waiting = [...this.pending.values()];
     this.pending.clear();
+    this.timing?.clear();
     if (wasBusy) this.onIdleChange(this, false);
     return waiting;
   }

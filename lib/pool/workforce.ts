@@ -13,6 +13,7 @@ import { PoolClosedError, WorkerExitedError } from './errors.ts';
 import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
+import { SlotTiming } from './metrics.ts';
 
 const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind };
 
@@ -71,6 +72,7 @@ export class Workforce {
     try {
       for (let index = 0; index < this.options.workers; index++) {
         const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
+        if (this.options.metrics) slot.timing = new SlotTiming();
         this.slots.push(slot);
         this.spawnInto(slot);
       }
@@ -100,6 +102,8 @@ export class Workforce {
       exportName: options.exportName,
       args: args.args,
       argsHaveHandles: args.found,
+      source: options.source,
+      timing: options.metrics || undefined,
       context: { index: slot.index, count: options.workers, seed: deriveSeed(options.seed, streamIndex), kind: options.kind },
     };
     return new Promise((resolve, reject) => {

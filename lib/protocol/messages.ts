@@ -7,6 +7,7 @@
  * because the structured-clone serializer writes every object key on every message.
  */
 import type { EncodedError } from './error-codec.ts';
+import type { ShippedSource } from '../ship/names.ts';
 
 export enum Op {
   /** First message: what to construct and with which context. */
@@ -53,6 +54,10 @@ export interface InitPayload {
   exportName: string;
   args: unknown[];
   argsHaveHandles: boolean;
+  /** Workers time each task and append the times to their answers (pool option `metrics`). */
+  timing?: boolean;
+  /** The class as source text (pool option `shipSource`), evaluated in the worker instead of importing a module. */
+  source?: ShippedSource;
   context: WorkerContextData;
 }
 
@@ -66,8 +71,9 @@ export type Request =
   | [Op.Close, number];
 
 export type Response =
-  | [number, Status.Ok, unknown, boolean]
+  // With timing on (pool option `metrics`), answers end with when the task started (clock.ts) and its run time in ms.
+  | [number, Status.Ok, unknown, boolean, startedAt?: number, runMs?: number]
   | [number, Status.Err, EncodedError]
-  | [number, Status.Chunk, unknown[] | Float64Array, Array<[number, EncodedError]> | 0, boolean]
+  | [number, Status.Chunk, unknown[] | Float64Array, Array<[number, EncodedError]> | 0, boolean, startedAt?: number, runMs?: Float64Array]
   | [0, Status.Ready, string[]]
   | [number, Status.Closed];

@@ -7,6 +7,7 @@ import { encodeError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeValue, packNumbers } from '../protocol/value-codec.ts';
 import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
+import { clock } from './clock.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them. */
@@ -30,6 +31,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   const runningChunks = new Set<number>();
   let outbox: Response[] = [];
   let flushScheduled = false;
+  /** Pool option `metrics`: answers carry when each task started and how long it ran. */
+  let timing = false;
 
   const flush = () => {
     flushScheduled = false;
@@ -80,6 +83,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
 
   const init = async (payload: InitPayload) => {
     waiting = [];
+    timing = payload.timing === true;
     try {
       if (payload.argsHaveHandles) await loadShared();
       const Class = await classSource(payload);
@@ -130,6 +134,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     // One argument list, refilled per task: apply() copies it into the call, so reuse is safe and saves
     // an allocation per task (a chunk can hold 100,000 tiny tasks).
     const args = new Array(params);
+    const runMs = timing ? new Float64Array(count) : undefined;
+    const startedAt = runMs ? clock() : 0;
+    let mark = startedAt;
+    let timed = 0;
     for (let i = 0; i < count; i++) {
       if (cancelled.size > 0 && cancelled.has(id)) break;
       try {
@@ -145,17 +153,33 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         results[i] = result;
       } catch (error) {
         (errors ||= []).push([i, encodeError(error)]);
-        if (failFast) break;
+        if (failFast) {
+          if (runMs) runMs[timed++] = clock() - mark;
+          break;
+        }
+      }
+      if (runMs) {
+        const now = clock();
+        runMs[timed++] = now - mark;
+        mark = now;
       }
     }
     cancelled.delete(id);
     runningChunks.delete(id);
-    send([id, Status.Chunk, errors || foundHandles ? results : packNumbers(results), errors, foundHandles]);
+    const packed = errors || foundHandles ? results : packNumbers(results);
+    if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)]);
+    else send([id, Status.Chunk, packed, errors, foundHandles]);
   };
 
-  const reply = (id: number, result: unknown) => {
+  const reply = (id: number, result: unknown, startedAt?: number) => {
     if (isThenable(result)) {
-      Promise.resolve(result).then((value) => reply(id, value), (error) => send([id, Status.Err, encodeError(error)]));
+      Promise.resolve(result).then((value) => reply(id, value, startedAt), (error) => send([id, Status.Err, encodeError(error)]));
+      return;
+    }
+    if (startedAt !== undefined) {
+      const runMs = clock() - startedAt;
+      const state = { found: false };
+      send([id, Status.Ok, result !== null && typeof result === 'object' ? encodeValue(result, state) : result, state.found, startedAt, runMs]);
       return;
     }
     if (result === null || typeof result !== 'object') {
@@ -192,7 +216,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         try {
           const fn = methodOf(method);
           const decoded = hasHandles ? (decodeValue(args) as unknown[]) : args;
-          reply(id, callIn(context!, fn, instance, decoded));
+          if (timing) {
+            const startedAt = clock();
+            reply(id, callIn(context!, fn, instance, decoded), startedAt);
+          } else reply(id, callIn(context!, fn, instance, decoded));
         } catch (error) {
           send([id, Status.Err, encodeError(error)]);
         }
