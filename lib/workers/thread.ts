@@ -1,8 +1,12 @@
 /** Kind `thread`: one worker_threads Worker per instance. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
+import { nodeBuiltin } from './platform.ts';
+
+// node:worker_threads is fetched when a worker starts, not imported: this file is loaded in browsers too.
+const threads = () => nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
 
 export const threadKind: WorkerKind = {
   name: 'thread',
@@ -15,7 +19,7 @@ export const threadKind: WorkerKind = {
 function startBootstrap(spec: SpawnSpec): Worker {
   const entry = runtimeEntryUrl('thread-entry');
   const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
-  return new Worker(bootstrapSource, {
+  return new (threads().Worker)(bootstrapSource, {
     eval: true,
     workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
     resourceLimits: spec.resourceLimits,
@@ -24,7 +28,7 @@ function startBootstrap(spec: SpawnSpec): Worker {
 }
 
 function asWorker(value: unknown): Worker {
-  if (!(value instanceof Worker)) {
+  if (!(value instanceof threads().Worker)) {
     throw new TypeError('the worker factory must return a node:worker_threads Worker for kind "thread" (use kind "web" for browser Workers)');
   }
   return value;
