@@ -31,10 +31,14 @@ export function expose(classes: AnyClass | Record<string, AnyClass>): void {
     async (init) => {
       // A single exposed class answers to any name: the bundler may have renamed it.
       const single = typeof classes === 'function' ? classes : undefined;
-      return (single ?? pickExport(table, init.exportName, "the exposed classes")) as new (...args: any[]) => object;
+      return (single ?? pickExport(table, init.exportName, EXPOSED)) as new (...args: any[]) => object;
     },
   );
 }
+
+// Minifiers rename classes, and the pool asks for the class by its name as the page sees it: say what fixes that.
+const EXPOSED =
+  'the classes given to expose() (if a minifier renamed the class, pass the pool option exportName with the key used in expose(), or build with keepNames)';
 
 /** The channel to the pool: the Web Worker's scope in a browser, `parentPort` in a Node worker thread. */
 function hostEndpoint(): RuntimeEndpoint {

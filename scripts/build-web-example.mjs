@@ -25,6 +25,10 @@ export async function buildWebExample(outdir = 'examples/web/dist') {
     platform: 'browser',
     target: 'es2022',
     sourcemap: true,
+    // A production-like build. keepNames: the pool finds classes (and rebuilds error classes) by their names,
+    // which a minifier would otherwise shorten differently in the page and in the worker bundle.
+    minify: true,
+    keepNames: true,
     logLevel: 'warning',
   });
   await copyFile(resolve(ROOT, 'examples/web/index.html'), resolve(out, 'index.html'));

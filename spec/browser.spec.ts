@@ -158,6 +158,8 @@ describe('browser: kind web in headless Chromium', { skip }, () => {
     assert.match(r.crash.message, /crashSoon/);
     assert.match(r.crash.message, /uncaught in the worker/);
     assert.equal(r.crashedPoolStillAnswers, 'pong', 'the other worker still answers');
+    assert.equal(r.missingScript.name, 'WorkerExitedError', 'a worker script that cannot load fails create()');
+    assert.match(r.missingScript.message, /worker 0 exited while running constructor: the web worker failed to start/);
   });
 
   it('shared arrays: zero-copy between the page and Web Workers (writes in workers visible in the page, and back)', T, async () => {

@@ -41,7 +41,7 @@ export function drawChart(canvas: HTMLCanvasElement, points: readonly ChartPoint
   for (let i = 0; i <= 4; i++) {
     const drawn = (totalDrawn * i) / 4;
     ctx.textAlign = i === 0 ? 'left' : i === 4 ? 'right' : 'center';
-    ctx.fillText(`${(drawn / 1e6).toFixed(1)}M`, x(drawn), height - 18);
+    ctx.fillText(`${Number((drawn / 1e6).toFixed(2))}M`, x(drawn), height - 18);
   }
   ctx.textAlign = 'center';
   ctx.fillText('points drawn', pad.left + plotW / 2, height - 3);

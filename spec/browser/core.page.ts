@@ -107,6 +107,9 @@ const scenarios = {
     const info = remoteInfo(custom as Error);
     const ctorFails = await rejection(counterPool({ args: (i) => ['x', i === 1 ? 1 : -1] }));
     const unknown = await rejection(Promise.resolve().then(() => (pool as any).noSuchMethod()));
+    const missingScript = await rejection(
+      ProxyPool.create(Counter, { workers: 1, worker: () => new Worker(new URL('./no-such.worker.js', import.meta.url), { type: 'module' }) }),
+    );
     await using crashing = await ProxyPool.create(Crasher, { workers: 2, worker });
     const crash = await rejection(crashing.crashSoon.one());
     return {
@@ -119,6 +122,7 @@ const scenarios = {
       unknown: described(unknown),
       crash: { ...described(crash), isExited: crash instanceof WorkerExitedError },
       crashedPoolStillAnswers: await crashing.ping.one(),
+      missingScript: described(missingScript),
     };
   },
 
