@@ -162,6 +162,21 @@ describe('browser: kind web in headless Chromium', { skip }, () => {
     assert.match(r.missingScript.message, /worker 0 exited while running constructor: the web worker failed to start/);
   });
 
+  it('reliability: a crashed worker is respawned; a stuck one is terminated on timeout (onCancel: terminate) and replaced', T, async () => {
+    const r = await scenario('reliability');
+    assert.equal(r.crash.name, 'WorkerExitedError');
+    assert.deepEqual(r.afterCrash, ['pong', 'pong'], 'the replacement answers');
+    assert.equal(r.exits.length, 1);
+    assert.equal(r.exits[0].reason, 'exit');
+    assert.equal(r.exits[0].respawned, true);
+    assert.deepEqual([...r.respawns].sort(), [0, 1]);
+    assert.equal(r.timeout.name, 'TimeoutError');
+    assert.equal(r.timeout.message, 'sleepSync did not finish within 200 ms');
+    assert.ok(r.timedOutAfterMs < 20_000, `the call ended at its deadline, not after the 60 s task (${r.timedOutAfterMs} ms)`);
+    assert.deepEqual(r.afterTimeout, [0, 1], 'the terminated worker was replaced by a fresh instance at the same index');
+    assert.deepEqual([...r.poolRespawns].sort(), [0, 1]);
+  });
+
   it('shared arrays: zero-copy between the page and Web Workers (writes in workers visible in the page, and back)', T, async () => {
     const r = await scenario('shared');
     assert.equal(r.isolated, true);

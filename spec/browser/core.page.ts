@@ -126,6 +126,25 @@ const scenarios = {
     };
   },
 
+  /** Respawn after a crash, and a stuck worker ended by a timeout with onCancel 'terminate'. */
+  async reliability() {
+    const exits: Array<{ workerIndex: number; reason: string; respawned: boolean }> = [];
+    await using crashing = await ProxyPool.create(Crasher, {
+      workers: 2,
+      worker,
+      respawn: true,
+      onWorkerExit: (e) => exits.push({ workerIndex: e.workerIndex, reason: e.reason, respawned: e.respawned }),
+    });
+    const crash = described(await rejection(crashing.crashSoon.one()));
+    const afterCrash = await crashing.ping();
+    await using pool = await counterPool({ workers: 2, respawn: true });
+    const started = performance.now();
+    const timeout = described(await rejection(pool.with({ timeout: 200, onCancel: 'terminate' }).sleepSync.one(60_000)));
+    const timedOutAfterMs = performance.now() - started;
+    const afterTimeout = await pool.whoami();
+    return { crash, afterCrash, exits, respawns: crashing.info.respawns, timeout, timedOutAfterMs, afterTimeout, poolRespawns: pool.info.respawns };
+  },
+
   async shared() {
     await using pool = await ProxyPool.create(SharedModel, { workers: 3, worker });
     const grid = SharedArrayWrapper.zeros([6, 2], 'float64');
