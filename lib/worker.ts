@@ -7,12 +7,14 @@
  * import { Model } from './model.ts';
  * expose(Model);
  *
- * // main.ts
+ * // main.ts (Node: a worker_threads Worker; in a browser: a module Web Worker)
  * const pool = await ProxyPool.create(Model, { worker: () => new Worker(new URL('./model.worker.ts', import.meta.url)) });
+ * const web = await ProxyPool.create(Model, { worker: () => new Worker(new URL('./model.worker.js', import.meta.url), { type: 'module' }) });
  * @packageDocumentation
  */
-import { parentPort } from 'node:worker_threads';
-import { serve } from './runtime/runtime.ts';
+import { serve, type RuntimeEndpoint } from './runtime/runtime.ts';
+import { webEndpoint, webWorkerScope } from './runtime/web-endpoint.ts';
+import { isNode, nodeBuiltin } from './workers/platform.ts';
 import { pickExport } from './runtime/load-class.ts';
 import type { AnyClass } from './pool/types.ts';
 
@@ -23,21 +25,33 @@ import type { AnyClass } from './pool/types.ts';
  * expose({ Model, OtherModel });
  */
 export function expose(classes: AnyClass | Record<string, AnyClass>): void {
-  const port = parentPort;
-  if (!port) throw new Error('expose() must be called inside a worker started by a pool');
   const table: Record<string, unknown> = typeof classes === 'function' ? { [classes.name]: classes } : classes;
   serve(
-    {
-      post: (batch) => port.postMessage(batch),
-      onMessage: (handler) => port.on('message', handler),
-      close: () => port.close(),
-    },
+    hostEndpoint(),
     async (init) => {
       // A single exposed class answers to any name: the bundler may have renamed it.
       const single = typeof classes === 'function' ? classes : undefined;
-      return (single ?? pickExport(table, init.exportName, "the exposed classes")) as new (...args: any[]) => object;
+      return (single ?? pickExport(table, init.exportName, EXPOSED)) as new (...args: any[]) => object;
     },
   );
+}
+
+// Minifiers rename classes, and the pool asks for the class by its name as the page sees it: say what fixes that.
+const EXPOSED =
+  'the classes given to expose() (if a minifier renamed the class, pass the pool option exportName with the key used in expose(), or build with keepNames)';
+
+/** The channel to the pool: the Web Worker's scope in a browser, `parentPort` in a Node worker thread. */
+function hostEndpoint(): RuntimeEndpoint {
+  const scope = webWorkerScope();
+  if (scope) return webEndpoint(scope);
+  // Fetched rather than imported: this module is bundled into browser workers, which cannot resolve node: modules.
+  const port = isNode ? nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads').parentPort : null;
+  if (!port) throw new Error('expose() must be called inside a worker started by a pool (a worker thread or a module Web Worker)');
+  return {
+    post: (batch) => port.postMessage(batch),
+    onMessage: (handler) => port.on('message', handler),
+    close: () => port.close(),
+  };
 }
 
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';

@@ -95,7 +95,7 @@ describe('options', () => {
     await assert.rejects(ProxyPool.create(Counter, { workers: 0, module: counterModule }), (e: Error) => e instanceof ArgumentError && /workers must be a positive integer, got 0/.test(e.message));
     await assert.rejects(ProxyPool.create(Counter, { workers: -1, module: counterModule }), /got -1/);
     await assert.rejects(ProxyPool.create(Counter, { workers: NaN, module: counterModule }), /got NaN/);
-    await assert.rejects(ProxyPool.create(Counter, { kind: 'fork' as 'thread', module: counterModule }), /kind must be one of 'thread', 'process', 'inline'; got "fork"/);
+    await assert.rejects(ProxyPool.create(Counter, { kind: 'fork' as 'thread', module: counterModule }), /kind must be one of 'thread', 'process', 'inline', 'web'; got "fork"/);
     await assert.rejects(ProxyPool.create(Counter, { workers: 1 }), /needs to know where Counter lives: pass \{ module: import.meta.url \}/);
     await assert.rejects(ProxyPool.create(Counter, { wokers: 2 } as never), /unknown pool option "wokers"/);
     await assert.rejects(ProxyPool.create({} as never), /expects a class/);

@@ -1,18 +1,19 @@
 /** The pool's options, validated up front so that a mistake fails before any worker starts. */
-import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { availableParallelism, defaultKind, moduleUrlOf } from '../workers/platform.ts';
 import { ArgumentError } from './errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
 
-export type KindName = 'thread' | 'process' | 'inline';
+export type KindName = 'thread' | 'process' | 'inline' | 'web';
 
 export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   /** Number of workers (instances). Default: the machine's available parallelism. */
   workers?: number;
   /** Constructor arguments: the same for all, or a function of the worker index for per-worker arguments. */
   args?: Args | ((workerIndex: number) => Args);
-  /** Where instances run. Default 'thread'. 'inline' runs them in this thread (debugging, notebooks). */
+  /**
+   * Where instances run. Default 'thread' on Node, 'web' (module Web Workers) in a browser. 'process': child
+   * processes; 'inline' runs them in this thread (debugging, notebooks).
+   */
   kind?: KindName;
   /** The module that exports the class: `import.meta.url` of that module, a file URL, or a path. */
   module?: string | URL;
@@ -102,7 +103,7 @@ export interface ResolvedOptions {
   metrics: boolean;
 }
 
-const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
+const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics',
@@ -125,7 +126,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (!Number.isInteger(workers) || workers < 1) {
     throw new ArgumentError(`option workers must be a positive integer, got ${describe(workers)}`);
   }
-  const kind = options.kind ?? 'thread';
+  const kind = options.kind ?? defaultKind();
   if (!kindNames.includes(kind)) {
     throw new ArgumentError(`option kind must be one of ${kindNames.map((k) => `'${k}'`).join(', ')}; got ${JSON.stringify(kind)}`);
   }
@@ -185,5 +186,5 @@ function toModuleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== 'string' || module === '') throw new ArgumentError('option module must be a URL or a path');
   if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
-  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
+  return moduleUrlOf(module);
 }

@@ -33,11 +33,12 @@ export const ProxyPool = {
     const shadowed = [...core.methods].filter((name) => reservedNames.has(name));
     if (shadowed.length > 0 && !warnedClasses.has(Class)) {
       warnedClasses.add(Class);
-      process.emitWarning(
+      const message =
         `${resolved.exportName} has methods named like the pool's own API (${shadowed.join(', ')}); ` +
-          `call them as pool.methods.${shadowed[0]}(...)`,
-        { code: 'OBJECTPROXYPOOL_SHADOWED_METHOD' },
-      );
+        `call them as pool.methods.${shadowed[0]}(...)`;
+      // process.emitWarning on Node; a console warning in browsers.
+      if (typeof process !== 'undefined' && process.emitWarning) process.emitWarning(message, { code: 'OBJECTPROXYPOOL_SHADOWED_METHOD' });
+      else console.warn(message);
     }
     return makePoolProxy<InstanceType<C>>(core);
   },

@@ -2,10 +2,12 @@
  * The typed face of a pool: an ES Proxy on which any name is a remote method, except the pool's own few names.
  * Method objects are cached per view, so `pool.step` is the same function every time you read it.
  */
-import { inspect } from 'node:util';
 import type { PoolCore } from './pool-core.ts';
 import type { CallOptions, CloseOptions, PoolProxy, RemoteFields } from './types.ts';
 import { checkCallOptions } from './options.ts';
+
+/** Node's `util.inspect.custom`, by its registered name: no node:util import, so the pool loads in browsers. */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJSON'] as const;
 export const reservedNames: ReadonlySet<string> = new Set(RESERVED);
@@ -91,7 +93,7 @@ export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): Poo
     methods,
     fields,
     [Symbol.asyncDispose]: close,
-    [inspect.custom]: () => describePool(core),
+    [inspectCustom]: () => describePool(core),
   };
   Object.defineProperty(api, 'info', { get: () => core.info(), enumerable: true });
   return new Proxy(api, {

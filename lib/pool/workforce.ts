@@ -9,13 +9,17 @@ import type { ExitInfo, WorkerKind } from '../workers/worker-kind.ts';
 import { threadKind } from '../workers/thread.ts';
 import { processKind } from '../workers/process.ts';
 import { inlineKind } from '../workers/inline.ts';
+import { webKind } from '../workers/web.ts';
 import { PoolClosedError, WorkerExitedError } from './errors.ts';
 import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { SlotTiming } from './metrics.ts';
 
-const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind };
+const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind, web: webKind };
+
+/** Node's setImmediate; browsers have none, and there a web worker's keep-alive is a no-op anyway. */
+const afterTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 /** What the pool's `onWorkerExit` option hears whenever a worker ends other than by close(). */
 export interface WorkerExitEvent {
@@ -44,7 +48,7 @@ function keepAlive(slot: WorkerSlot, busy: boolean): void {
   if (slot.idleCheck) return;
   slot.idleCheck = true;
   const channel = slot.channel;
-  setImmediate(() => {
+  afterTurn(() => {
     slot.idleCheck = false;
     // A worker being ended is ref'd by terminate() until its exit is seen: never undo that.
     if (slot.alive && slot.channel === channel && slot.inFlight === 0 && slot.keptAlive) {

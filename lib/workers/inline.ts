@@ -3,15 +3,17 @@
  * same protocol — arguments are cloned, errors encoded — so code that works inline works on threads, while a
  * debugger can step straight into the instance. Meant for debugging and notebooks; it gives no parallelism.
  */
-import { MessageChannel } from 'node:worker_threads';
 import type { Request, Response } from '../protocol/messages.ts';
 import { serve } from '../runtime/runtime.ts';
 import { importClass } from '../runtime/load-class.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+import { nodeBuiltin } from './platform.ts';
 
 export const inlineKind: WorkerKind = {
   name: 'inline',
   spawn(spec: SpawnSpec): WorkerChannel {
+    // Node's MessageChannel (ports with on/ref/unref), fetched here: this file is loaded in browsers too.
+    const { MessageChannel } = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const { port1: host, port2: inner } = new MessageChannel();
     serve(
       {

@@ -3,12 +3,12 @@
  * clone as they do between threads). Isolation is total — a crash, an exit or memory exhaustion takes down only
  * that instance — at the price of a slower start and IPC instead of in-memory messaging.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
 import { explainProcessCloneError } from '../shared/process-memory.ts';
+import { nodeBuiltin } from './platform.ts';
 
 export const processKind: WorkerKind = {
   name: 'process',
@@ -19,6 +19,9 @@ export const processKind: WorkerKind = {
     const execArgv = workerExecArgv(needsTsx);
     if (needsTsx && !execArgv.some((arg) => arg.includes('tsx'))) execArgv.push('--import', tsxImportUrl());
     if (spec.resourceLimits?.maxOldGenerationSizeMb) execArgv.push(`--max-old-space-size=${spec.resourceLimits.maxOldGenerationSizeMb}`);
+    // Node modules fetched at spawn time, not imported: this file is loaded in browsers too.
+    const { fork } = nodeBuiltin<typeof import('node:child_process')>('node:child_process');
+    const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
     const child = fork(fileURLToPath(entry), [], { execArgv, serialization: 'advanced', stdio: 'inherit' });
     return channelOf(child);
   },

@@ -1,8 +1,12 @@
 /** Kind `thread`: one worker_threads Worker per instance. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
+import { nodeBuiltin } from './platform.ts';
+
+// node:worker_threads is fetched when a worker starts, not imported: this file is loaded in browsers too.
+const threads = () => nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
 
 export const threadKind: WorkerKind = {
   name: 'thread',
@@ -18,9 +22,9 @@ function startBootstrap(spec: SpawnSpec): Worker {
   if (!needsTsx) {
     // Plain JavaScript starts from the ESM entry itself: a CommonJS eval script that then import()s the entry
     // costs a worker ~15–35 ms more start-up on Node 20 (docs/design.md, "Start-up").
-    return new Worker(new URL(entry), { resourceLimits: spec.resourceLimits, execArgv: workerExecArgv(false, true) });
+    return new (threads().Worker)(new URL(entry), { resourceLimits: spec.resourceLimits, execArgv: workerExecArgv(false, true) });
   }
-  return new Worker(bootstrapSource, {
+  return new (threads().Worker)(bootstrapSource, {
     eval: true,
     workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
     resourceLimits: spec.resourceLimits,
@@ -29,7 +33,7 @@ function startBootstrap(spec: SpawnSpec): Worker {
 }
 
 function asWorker(value: unknown): Worker {
-  if (!(value instanceof Worker)) {
+  if (!(value instanceof threads().Worker)) {
     throw new TypeError('the worker factory must return a node:worker_threads Worker for kind "thread" (use kind "web" for browser Workers)');
   }
   return value;

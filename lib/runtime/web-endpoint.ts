@@ -1,0 +1,33 @@
+/**
+ * The runtime's endpoint inside a module Web Worker: the worker's global scope. Unhandled rejections are
+ * rethrown so that the page sees them as the worker's 'error' event, as a thread's host sees them as an exit.
+ */
+import type { RuntimeEndpoint } from './runtime.ts';
+
+interface WorkerScope {
+  postMessage(message: unknown): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  close(): void;
+}
+
+/** The global scope of the current Web Worker, or undefined outside one (on Node, in a page). */
+export function webWorkerScope(): WorkerScope | undefined {
+  const scope = globalThis as { WorkerGlobalScope?: Function; importScripts?: unknown };
+  return typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof (scope.WorkerGlobalScope as any)
+    ? (globalThis as unknown as WorkerScope)
+    : undefined;
+}
+
+export function webEndpoint(scope: WorkerScope): RuntimeEndpoint {
+  scope.addEventListener('unhandledrejection', (event: { reason: unknown; preventDefault(): void }) => {
+    event.preventDefault();
+    setTimeout(() => {
+      throw event.reason;
+    });
+  });
+  return {
+    post: (batch) => scope.postMessage(batch),
+    onMessage: (handler) => scope.addEventListener('message', (event: { data: any }) => handler(event.data)),
+    close: () => scope.close(),
+  };
+}
