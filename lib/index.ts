@@ -39,3 +39,6 @@ export { toHandle, registerHandleReviver, type Handle, type Shareable } from './
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
 export * from './shared/index.ts';
+export { serveHost, type Host, type HostOptions } from './remote/host.ts';
+export type { RemoteConnection, RemotePoolOptions, RemoteTlsOptions } from './remote/options.ts';
+export { NotEnoughHostsError, PayloadTooLargeError, RemoteConnectionError } from './remote/errors.ts';

@@ -4,8 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { ArgumentError } from './errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
+import type { RemotePoolOptions } from '../remote/options.ts';
 
-export type KindName = 'thread' | 'process' | 'inline';
+export type KindName = 'thread' | 'process' | 'inline' | 'remote';
 
 export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   /** Number of workers (instances). Default: the machine's available parallelism. */
@@ -39,6 +40,8 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   backpressure?: 'wait' | 'reject';
   /** Hears every worker that ends other than by close(): exits, crashes, kills, terminations. */
   onWorkerExit?: (event: WorkerExitEvent) => void;
+  /** With `kind: 'remote'`: the NATS servers, credentials and timeouts (see docs/remote.md). */
+  remote?: RemotePoolOptions;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -84,12 +87,13 @@ export interface ResolvedOptions {
   capacity?: number;
   backpressure: 'wait' | 'reject';
   onWorkerExit?: (event: WorkerExitEvent) => void;
+  remote?: RemotePoolOptions;
 }
 
-const kindNames: readonly KindName[] = ['thread', 'process', 'inline'];
+const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
-  'respawn', 'capacity', 'backpressure', 'onWorkerExit',
+  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'remote',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -126,7 +130,12 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
   const module = options.module === undefined ? undefined : toModuleUrl(options.module);
   const exportName = options.exportName ?? (Class as { name: string }).name;
-  if (kind !== 'inline' && !module && !options.worker) {
+  if (kind === 'remote' && (options.remote === null || typeof options.remote !== 'object')) {
+    throw new ArgumentError("kind 'remote' needs the option remote: { servers: 'nats://HOST:PORT', ... } (see docs/remote.md)");
+  }
+  if (kind !== 'remote' && options.remote !== undefined) throw new ArgumentError(`option remote is for kind 'remote'; this pool's kind is '${kind}'`);
+  // Remote hosts serve the module they were started with: the pool only names the class.
+  if (kind !== 'inline' && kind !== 'remote' && !module && !options.worker) {
     throw new ArgumentError(
       `ProxyPool needs to know where ${exportName || 'the class'} lives: pass { module: import.meta.url } from the module ` +
         `that exports it (or a URL/path to it), or { worker: () => new Worker(...) } whose script calls expose()`,
@@ -157,6 +166,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     capacity,
     backpressure,
     onWorkerExit,
+    remote: options.remote,
   };
 }
 
