@@ -456,7 +456,7 @@ describe('bad input: pool options', () => {
   });
 
   it('an unknown kind: ArgumentError listing the kinds', T, async () => {
-    await createFails(ProxyPool.create(Counter, { kind: 'fork' as Kind, module: counterModule }), failsWith(ArgumentError, /option kind must be one of 'thread', 'process', 'inline'; got "fork"/));
+    await createFails(ProxyPool.create(Counter, { kind: 'fork' as Kind, module: counterModule }), failsWith(ArgumentError, /option kind must be one of 'thread', 'process', 'inline', 'remote'; got "fork"/));
     await createStillWorks(kind);
   });
 
