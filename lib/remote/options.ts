@@ -3,7 +3,12 @@
  * require the NATS client to be installed.
  */
 
-/** TLS settings handed to the NATS client unchanged (see the NATS.js `tls` connection option). */
+/**
+ * TLS settings handed to the NATS client unchanged (see the NATS.js `tls` connection option).
+ *
+ * @example
+ * const tls: RemoteTlsOptions = { caFile: '/etc/nats/ca.pem', certFile: 'client.pem', keyFile: 'client-key.pem' };
+ */
 export interface RemoteTlsOptions {
   /** Path of the CA certificate that signed the server's certificate. */
   caFile?: string;

@@ -40,14 +40,56 @@ export type SpawnAnswer = { ok: true; instanceId: string } | { ok: false; error:
 export type ToHost = { t: 'end' };
 export type ToPool = { t: 'exit'; code?: number; reason: string };
 
+/**
+ * Shared arrays cannot be shared across machines: a SharedArrayBuffer inside a message (a SharedArrayWrapper's
+ * handle) is sent as a copy and arrives as a new SharedArrayBuffer, so the receiver gets a SharedArrayWrapper over
+ * its own copy. Only messages that fail to serialize because of one pay for the walk.
+ */
+const SHARED_COPY = '__objectproxypool_shared_copy__';
+
 export function encode(value: unknown, limit: number, what?: string): Uint8Array {
-  const bytes = serialize(value);
+  let bytes: Uint8Array;
+  try {
+    bytes = serialize(value);
+  } catch (error) {
+    if (!/SharedArrayBuffer/.test(String((error as Error)?.message))) throw error;
+    bytes = serialize([SHARED_COPY, copyShared(value, new Map())]);
+  }
   if (bytes.length > limit) throw new PayloadTooLargeError(bytes.length, limit, what);
   return bytes;
 }
 
 export function decode(bytes: Uint8Array): unknown {
-  return deserialize(bytes);
+  const value = deserialize(bytes);
+  return Array.isArray(value) && value[0] === SHARED_COPY ? restoreShared(value[1]) : value;
+}
+
+function isContainer(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+}
+
+function copyShared(value: unknown, seen: Map<object, unknown>): unknown {
+  if (value instanceof SharedArrayBuffer) return { [SHARED_COPY]: new Uint8Array(value).slice() };
+  if (!isContainer(value)) return value;
+  if (seen.has(value)) return seen.get(value);
+  const out: Record<string, unknown> = Array.isArray(value) ? ([] as unknown as Record<string, unknown>) : {};
+  seen.set(value, out);
+  for (const key of Object.keys(value)) out[key] = copyShared(value[key], seen);
+  return out;
+}
+
+function restoreShared(value: unknown): unknown {
+  if (!isContainer(value)) return value;
+  const bytes = value[SHARED_COPY];
+  if (bytes instanceof Uint8Array) {
+    const buffer = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(buffer).set(bytes);
+    return buffer;
+  }
+  for (const key of Object.keys(value)) value[key] = restoreShared(value[key]);
+  return value;
 }
 
 /** Loads the NATS client only now: pools of other kinds never pay for it, and it may be absent. */

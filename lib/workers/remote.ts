@@ -10,7 +10,7 @@
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from '../protocol/messages.ts';
+import { Op, type Request, type Response } from '../protocol/messages.ts';
 import {
   DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, natsClient, payloadLimit, subjects,
   type DiscoverAnswer, type SpawnAnswer, type SpawnRequest, type ToPool,
@@ -230,6 +230,7 @@ class RemoteChannel implements WorkerChannel {
 
   post(message: Request | Request[]): void {
     if (this.ended) return;
+    refuseLocalSegments(message);
     // Serialize now, so that a value too large fails this call synchronously, as an uncloneable one does.
     const bytes = encode(message, this.ctx.limit, Array.isArray(message[0]) ? 'this batch of requests' : 'the request');
     if (this.queued) this.queued.push(bytes);
@@ -265,4 +266,32 @@ class RemoteChannel implements WorkerChannel {
   setKeepAlive(_on: boolean): void {
     // The pool's NATS connection keeps the process alive until close(); nothing per instance to (un)ref.
   }
+}
+
+/**
+ * A handle naming a shared-memory segment (`{ across: 'processes' }`) points at memory of this machine: a host
+ * elsewhere cannot map it, and one on this machine would silently share it. Refuse it, saying what to do instead.
+ * Only requests flagged as carrying handles are searched.
+ */
+function refuseLocalSegments(message: Request | Request[]): void {
+  const batch = typeof message[0] === 'number' ? [message as Request] : (message as Request[]);
+  for (const request of batch) {
+    const flagged =
+      (request[0] === Op.Init && request[1].argsHaveHandles) || (request[0] === Op.Call && request[4]) ||
+      (request[0] === Op.Chunk && request[7]) || (request[0] === Op.Set && request[4]);
+    if (flagged && namesSegment(request, new Set())) {
+      throw new TypeError(
+        "a shared array or lock allocated with { across: 'processes' } names memory of this machine and cannot be sent to a remote host; " +
+          'send a SharedArrayWrapper made without that option (it is copied) or a plain typed array',
+      );
+    }
+  }
+}
+
+function namesSegment(value: unknown, seen: Set<object>): boolean {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || seen.has(value)) return false;
+  seen.add(value);
+  const record = value as Record<string, unknown>;
+  if (typeof record.__objectproxypool_handle__ === 'string' && typeof record.segment === 'string') return true;
+  return Object.keys(record).some((key) => namesSegment(record[key], seen));
 }
