@@ -1,6 +1,6 @@
 /** Shapes of the harness's results and the markdown rendering (tables with ratios to the best peer). */
 
-export const LIBRARY_NAMES = ['objectproxypool', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
+export const LIBRARY_NAMES = ['objectproxypool', 'objectproxypool-remote', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
 export const PEER_NAMES = ['piscina', 'workerpool', 'tinypool', 'comlink'] as const;
 export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'G1', 'G2'] as const;
 
