@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyPool, range, WorkerExitedError, type WorkerExitEvent } from './helpers/lib.ts';
 import { Counter } from '../.test-build/spec/fixtures/counter.js';
+import { spawn } from 'node:child_process';
+import { fixtureUrl } from './helpers/lib.ts';
 import { natsSkip, startHost, startNats, type HostProcess, type NatsServer } from './helpers/nats.ts';
 
 const skip = natsSkip();
@@ -86,5 +88,41 @@ describe('remote host loss', { skip }, () => {
     assert.equal(exits[0]!.respawned, true);
     assert.deepEqual(await pool.whoami(), [0, 1]);
     assert.match(staying!.output(), /2\/2 in use/);
+  });
+
+  it('a pool killed without close(): its host ends the instances once the pool stops beating', { timeout: 30_000 }, async () => {
+    const orphans = await startHost(nats.url, { capacity: 2, extra: { poolTimeout: 1000 } }); // the default subject, as the script's pool
+    started.push(orphans);
+    // create-close-script with 'forget' creates a remote pool and never closes it; we SIGKILL it.
+    const script = spawn(process.execPath, [fixtureUrl('create-close-script').pathname, 'remote', 'forget'], {
+      env: { ...process.env, OPP_REMOTE_SERVERS: nats.url }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    script.stdout!.on('data', (chunk) => (out += chunk));
+    const wait = async (what: () => boolean, label: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`${label}; host said:\n${orphans.output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await wait(() => /done/.test(out), 'the pool script did not use its pool');
+    assert.match(orphans.output(), /2\/2 in use/);
+    script.kill('SIGKILL');
+    await wait(() => /ended; 0\/2 in use/.test(orphans.output()), 'the host kept the dead pool\'s instances');
+  });
+
+  it('a host whose NATS server is gone for good stops by itself', { timeout: 40_000 }, async () => {
+    const own = await startNats();
+    try {
+      const lonely = await startHost(own.url, { capacity: 1 });
+      started.push(lonely);
+      await own.stop();
+      const code = await new Promise((resolve) => lonely.child.once('exit', (c) => resolve(c)));
+      assert.match(lonely.output(), /connection to NATS lost; stopped/);
+      assert.equal(code, 0, 'the fixture host ends by itself once its connection is closed');
+    } finally {
+      await own.stop();
+    }
   });
 });

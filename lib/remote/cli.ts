@@ -102,5 +102,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    void host.done.then(() => {
+      if (!stopping) resolve(1); // the NATS connection was lost for good
+    });
   });
 }

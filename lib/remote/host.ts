@@ -62,6 +62,8 @@ export interface Host {
    * then hand the instances back — their pools see them exit and respawn or retry elsewhere — and disconnect.
    */
   close(graceMs?: number): Promise<void>;
+  /** Settles when the host has stopped: after close(), or when its NATS connection is lost for good. */
+  readonly done: Promise<void>;
 }
 
 interface Instance {
@@ -262,8 +264,18 @@ export async function serveHost(options: HostOptions): Promise<Host> {
       log(`host ${hostId} closed`);
     })());
 
+  // A connection lost for good (server gone past the reconnect attempts) ends the instances: nobody can reach them.
+  const done = nc.closed().then(() => {
+    clearInterval(heartbeat);
+    if (closing) return;
+    closing = true;
+    for (const instance of [...instances.values()]) end(instance, undefined);
+    log(`host ${hostId}: connection to NATS lost; stopped`);
+  });
+
   return {
     hostId,
+    done,
     exportName,
     capacity,
     get active() {
