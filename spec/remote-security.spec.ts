@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nkeys } from '@nats-io/transport-node';
 import { ArgumentError, PayloadTooLargeError, ProxyPool, RemoteConnectionError } from './helpers/lib.ts';
 import { Counter } from '../.test-build/spec/fixtures/counter.js';
@@ -123,5 +124,20 @@ describe('remote security', { skip }, () => {
     } finally {
       await nc.drain();
     }
+  });
+
+  it('TLS options pass through: with the server\'s CA, host and pool work; without it, a clear refusal', T, async () => {
+    const dir = new URL('./fixtures/tls/', import.meta.url);
+    const cert = fileURLToPath(new URL('cert.pem', dir));
+    const tlsServer = await startNats(['--tls', '--tlscert', cert, '--tlskey', fileURLToPath(new URL('key.pem', dir))]);
+    servers.push(tlsServer);
+    hosts.push(await startHost(tlsServer.url, { capacity: 1, extra: { tls: { caFile: cert } } }));
+    await using pool = await ProxyPool.create(Counter, { kind: 'remote', workers: 1, remote: { servers: tlsServer.url, tls: { caFile: cert } } });
+    assert.deepEqual(await pool.add(20, 22), [42]);
+    await assert.rejects(ProxyPool.create(Counter, { kind: 'remote', workers: 1, remote: { servers: tlsServer.url } }), (error: Error) => {
+      assert.ok(error instanceof RemoteConnectionError, String(error));
+      assert.match(error.message, /^cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: self-signed certificate$/);
+      return true;
+    });
   });
 });
