@@ -17,7 +17,7 @@ function roundRobin(list) {
   return () => list[i++ % list.length];
 }
 
-export const LIBRARIES = ['objectproxypool', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'];
+export const LIBRARIES = ['objectproxypool', 'objectproxypool-remote', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'];
 export const PEERS = ['piscina', 'workerpool', 'tinypool', 'comlink'];
 export const REFERENCES = ['postMessage', 'atomics'];
 
@@ -36,6 +36,43 @@ export const adapters = {
         return { value: w, data: w.data };
       },
       close: () => pool.close(),
+    };
+  },
+
+  /**
+   * objectproxypool with kind 'remote': its own nats-server on loopback and one host process holding the
+   * instances (S1–S3 only; see docs/remote.md). Measures the NATS round trip, on the same machine.
+   */
+  async 'objectproxypool-remote'({ workers, entry }) {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const { ProxyPool } = await import(entry);
+    const { BenchModel } = await import('./workers/opp-model.mjs');
+    const port = await new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+    const started = (child, pattern, stream) => new Promise((resolve, reject) => {
+      let out = '';
+      child.once('exit', (code) => reject(new Error(`${child.spawnfile} exited with ${code}: ${out}`)));
+      child.on('error', (e) => reject(new Error(`${e.message} (nats-server missing? apt-get install nats-server)`)));
+      child[stream].on('data', (d) => { out += d; if (pattern.test(out)) resolve(); });
+    });
+    const nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await started(nats, /Server is ready/, 'stderr');
+    const servers = `nats://127.0.0.1:${port}`;
+    const host = spawn(process.execPath, [here('./workers/opp-remote-host.mjs').pathname, entry, servers, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await started(host, /ready/, 'stdout');
+    const pool = await ProxyPool.create(BenchModel, { workers, kind: 'remote', remote: { servers } });
+    const stop = (child) => new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); });
+    return {
+      call: (m, a) => pool[m].one(a),
+      callMany: (m, args) => pool[m].map(args),
+      broadcast: (m, a) => pool[m](a),
+      transfer: null,
+      shared: null,
+      close: async () => {
+        await pool.close();
+        await stop(host);
+        await stop(nats);
+      },
     };
   },
 

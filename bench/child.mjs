@@ -199,6 +199,11 @@ const scenarios = {
   },
 };
 
+// The remote row measures calls over NATS (S1–S3); shared memory, transfer and start-up scenarios do not apply.
+if (library === 'objectproxypool-remote' && !['S1', 'S2', 'S3'].includes(scenario)) {
+  console.log(`RESULT ${JSON.stringify({ library, scenario, seconds: 0, metrics: { na: 'remote: S1–S3 only' } })}`);
+  process.exit(0);
+}
 const run = scenarios[scenario];
 if (!run || !adapters[library]) {
   console.error(`unknown library or scenario: ${library} ${scenario}`);

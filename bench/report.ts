@@ -1,6 +1,6 @@
 /** Shapes of the harness's results and the markdown rendering (tables with ratios to the best peer). */
 
-export const LIBRARY_NAMES = ['objectproxypool', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
+export const LIBRARY_NAMES = ['objectproxypool', 'objectproxypool-remote', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
 export const PEER_NAMES = ['piscina', 'workerpool', 'tinypool', 'comlink'] as const;
 export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'G1', 'G2'] as const;
 
@@ -252,6 +252,9 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
   first cycle, with every worker answering.
 - **G1** latency of one call versus the size of its (cloned) Float64Array argument; **G2** broadcast round versus the
   number of workers (1, 2, 4, 8, on a ${m.nproc}-CPU machine).
+- **objectproxypool-remote** (S1–S3 only): the same calls with \`kind: 'remote'\` — its own nats-server on 127.0.0.1
+  and one host process holding the instances (docs/remote.md). It measures the NATS round trip on one machine; a
+  real network adds its own latency per call.
 
 Peers are used the way their READMEs show: piscina and tinypool \`run(arg, { name })\` over named exports,
 \`Piscina.move()\` / \`transferList\` to transfer; workerpool \`exec(name, [arg], { transfer })\` with

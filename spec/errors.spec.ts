@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError, ProxyPool, TimeoutError, UnknownMethodError, remoteInfo } from './helpers/lib.ts';
 import { Counter, CustomError } from '../.test-build/spec/fixtures/counter.js';
-import { counterModule, counterPool, kinds, T } from './helpers/kinds.ts';
+import { counterModule, counterPool, kindOptions, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {
   describe(`errors [${kind}]`, () => {
@@ -13,7 +13,7 @@ for (const kind of kinds) {
     });
 
     it('a registered custom error class keeps its class and own properties', T, async () => {
-      await using pool = await ProxyPool.create(Counter, { workers: 2, kind, module: counterModule, errorClasses: [CustomError] });
+      await using pool = await ProxyPool.create(Counter, { workers: 2, ...kindOptions(kind), module: counterModule, errorClasses: [CustomError] });
       const error = await pool.fail('custom', 'diverged').then(() => assert.fail('should reject'), (e: unknown) => e as CustomError);
       assert.ok(error instanceof CustomError);
       assert.equal(error.name, 'CustomError');

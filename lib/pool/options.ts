@@ -2,8 +2,9 @@
 import { availableParallelism, defaultKind, moduleUrlOf } from '../workers/platform.ts';
 import { ArgumentError } from './errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
+import type { RemotePoolOptions } from '../remote/options.ts';
 
-export type KindName = 'thread' | 'process' | 'inline' | 'web';
+export type KindName = 'thread' | 'process' | 'inline' | 'web' | 'remote';
 
 export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   /** Number of workers (instances). Default: the machine's available parallelism. */
@@ -53,6 +54,8 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
    * two clock reads per task.
    */
   metrics?: boolean;
+  /** With `kind: 'remote'`: the NATS servers, credentials and timeouts (see docs/remote.md). */
+  remote?: RemotePoolOptions;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -101,12 +104,13 @@ export interface ResolvedOptions {
   /** Option `shipSource`: the class's checked source (set by ProxyPool.create). */
   source?: import('../ship/names.ts').ShippedSource;
   metrics: boolean;
+  remote?: RemotePoolOptions;
 }
 
-const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web'];
+const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
-  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics',
+  'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -146,7 +150,15 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (options.shipSource && (module || options.worker)) {
     throw new ArgumentError(`option shipSource sends the class's source to the workers: give it alone, without option ${module ? 'module' : 'worker'}`);
   }
-  if (kind !== 'inline' && !module && !options.worker && !options.shipSource) {
+  if (kind === 'remote' && (options.remote === null || typeof options.remote !== 'object')) {
+    throw new ArgumentError("kind 'remote' needs the option remote: { servers: 'nats://HOST:PORT', ... } (see docs/remote.md)");
+  }
+  if (kind === 'remote' && options.shipSource) {
+    throw new ArgumentError("option shipSource cannot be used with kind 'remote': a host runs only the module it was started with, never code from the wire");
+  }
+  if (kind !== 'remote' && options.remote !== undefined) throw new ArgumentError(`option remote is for kind 'remote'; this pool's kind is '${kind}'`);
+  // Remote hosts serve the module they were started with: the pool only names the class.
+  if (kind !== 'inline' && kind !== 'remote' && !module && !options.worker && !options.shipSource) {
     throw new ArgumentError(
       `ProxyPool needs to know where ${exportName || 'the class'} lives: pass { module: import.meta.url } from the module ` +
         `that exports it (or a URL/path to it), { worker: () => new Worker(...) } whose script calls expose(), ` +
@@ -179,6 +191,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     backpressure,
     onWorkerExit,
     metrics: options.metrics ?? false,
+    remote: options.remote,
   };
 }
 

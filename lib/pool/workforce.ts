@@ -60,7 +60,7 @@ function keepAlive(slot: WorkerSlot, busy: boolean): void {
 
 export class Workforce {
   readonly slots: WorkerSlot[] = [];
-  private readonly kind: WorkerKind;
+  private kind: WorkerKind & { prepare?(count: number): Promise<void>; close?(): Promise<void> };
   private ending = false;
 
   constructor(
@@ -68,12 +68,18 @@ export class Workforce {
     private readonly Class: new (...args: any[]) => object,
     private readonly nextId: () => number,
   ) {
-    this.kind = kinds[options.kind]!;
+    this.kind = kinds[options.kind] ?? kinds.thread!;
   }
 
   /** Starts every worker and resolves to the class's method names once all instances are constructed. */
   async start(): Promise<string[]> {
     try {
+      if (this.options.kind === 'remote') {
+        // Loaded only for remote pools: it brings the NATS client, which other pools never need.
+        const { createRemoteKind } = await import('../workers/remote.ts');
+        this.kind = await createRemoteKind(this.options.remote, this.options.exportName);
+        await this.kind.prepare!(this.options.workers);
+      }
       for (let index = 0; index < this.options.workers; index++) {
         const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
         if (this.options.metrics) slot.timing = new SlotTiming();
@@ -170,6 +176,7 @@ export class Workforce {
   async close(graceMs: number): Promise<void> {
     this.ending = true;
     const outcomes = await Promise.allSettled(this.slots.map((slot) => this.disposeAndEnd(slot, graceMs)));
+    await this.kind.close?.();
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
   }
@@ -202,6 +209,7 @@ export class Workforce {
   async endAll(): Promise<void> {
     this.ending = true;
     await Promise.allSettled(this.slots.map((slot) => this.end(slot)));
+    await this.kind.close?.();
   }
 
   private async end(slot: WorkerSlot): Promise<void> {
