@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import type { PoolCore } from './pool-core.ts';
 import type { CallOptions, CloseOptions, PoolProxy, RemoteFields } from './types.ts';
 import { checkCallOptions } from './options.ts';
+import { POOL_CORE } from './core-access.ts';
 
 const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJSON'] as const;
 export const reservedNames: ReadonlySet<string> = new Set(RESERVED);
@@ -92,6 +93,8 @@ export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): Poo
     fields,
     [Symbol.asyncDispose]: close,
     [inspect.custom]: () => describePool(core),
+    // Layers built on the pool (collectives, services) reach the core through this symbol; users never see it.
+    [POOL_CORE]: core,
   };
   Object.defineProperty(api, 'info', { get: () => core.info(), enumerable: true });
   return new Proxy(api, {

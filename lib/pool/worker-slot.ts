@@ -33,6 +33,10 @@ export class WorkerSlot {
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
+  /** Hears the worker's own messages (Status.Up: collectives, progress, service functions, handles). */
+  onUp: ((slot: WorkerSlot, message: Extract<Response, [number, Status.Up, ...unknown[]]>) => void) | undefined;
+  /** Hears this slot's worker going away (exit, termination, close), with the reason. */
+  onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -135,7 +139,11 @@ export class WorkerSlot {
     for (const response of batch) {
       const id = response[0];
       const pending = this.pending.get(id);
-      if (!pending) continue;
+      if (!pending) {
+        // Only the worker's own messages miss the table (their ids are negative); answers to ended calls too.
+        if (response[1] === Status.Up) this.onUp?.(this, response);
+        continue;
+      }
       this.delete(id);
       if (response[1] === Status.Ok) this.tasksDone++;
       else if (response[1] === Status.Chunk) this.tasksDone += (response[2] as unknown[]).length;
@@ -162,6 +170,7 @@ export class WorkerSlot {
    */
   detach(exitError: Error): Pending[] {
     const wasBusy = this.pending.size > 0;
+    const wasAlive = this.alive;
     this.alive = false;
     this.ready = false;
     this.exitError = exitError;
@@ -169,6 +178,7 @@ export class WorkerSlot {
     const waiting = [...this.pending.values()];
     this.pending.clear();
     if (wasBusy) this.onIdleChange(this, false);
+    if (wasAlive) this.onLost?.(this, exitError);
     return waiting;
   }
 }

@@ -1,0 +1,5 @@
+/** Partitioned jobs: Eidolon's range rule, argument slicing, results by worker, progress, concurrent(). */
+export { PartitionPool, type PartitionFunction, type PartitionOptions } from './partition.ts';
+export { PartitionProcess } from './process.ts';
+export { partitionRange, partitionRanges, sliceForWorker, chooseWorkerCount } from './range.ts';
+export type { FunctionRef } from './runner.ts';
