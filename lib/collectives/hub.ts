@@ -56,7 +56,7 @@ export class Session {
   abort(rank: number, cause: unknown): void {
     if (this.aborted) return;
     const workerIndex = this.participants[rank] ?? -1;
-    const what = cause instanceof WorkerExitedError ? 'its worker exited' : 'it failed';
+    const what = cause instanceof WorkerExitedError ? 'lost its worker' : 'failed';
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     this.aborted = new CollectiveAbortedError(rank, workerIndex, `collective call aborted: rank ${rank} (worker ${workerIndex}) ${what}: ${detail}`, { cause });
     for (const op of this.ops.values()) for (const reply of op.waiters) reply?.(false, this.aborted);
@@ -100,7 +100,7 @@ export class Session {
 
   private leftEarly(rank: number, count: number, seq: number, kind: CollectiveKind, reply: UpMessage['reply'], op: PendingOp): void {
     op.waiters.push(reply);
-    this.abort(rank, new Error(`rank ${rank} returned from its call after ${count} collective operation(s), so operation #${seq} (${kind}) can never complete`));
+    this.abort(rank, new Error(`rank ${rank} returned from its call after ${count} collective operation(s) while the others wait in operation #${seq} (${kind})`));
   }
 
   /** Rank `rank`'s call returned after `count` operations. */
