@@ -41,3 +41,4 @@ export { Rng } from './runtime/rng.ts';
 export * from './shared/index.ts';
 export * from './collectives/index.ts';
 export * from './partition/index.ts';
+export * from './services/index.ts';

@@ -2,4 +2,4 @@
 export { PartitionPool, type PartitionFunction, type PartitionOptions } from './partition.ts';
 export { PartitionProcess } from './process.ts';
 export { partitionRange, partitionRanges, sliceForWorker, chooseWorkerCount } from './range.ts';
-export type { FunctionRef } from './runner.ts';
+export type { FunctionRef } from './function-ref.ts';

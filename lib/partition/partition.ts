@@ -9,10 +9,11 @@ import type { KindName, PoolOptions } from '../pool/options.ts';
 import type { PoolProxy, Progress } from '../pool/types.ts';
 import { ArgumentError } from '../pool/errors.ts';
 import { repeat } from '../pool/map-args.ts';
-import { toModuleUrlString } from './module-url.ts';
+import { refOf } from './function-ref.ts';
 import { collective } from '../collectives/group.ts';
 import { partitionRange, sliceForWorker } from './range.ts';
-import { PartitionRunner, type FunctionRef } from './runner.ts';
+import { PartitionRunner } from './runner.ts';
+import type { FunctionRef } from './function-ref.ts';
 import type { PartitionProcess } from './process.ts';
 
 /** A partitioned function: its first parameter is the worker's PartitionProcess. */
@@ -34,31 +35,6 @@ export interface PartitionOptions {
 }
 
 const runnerModule = new URL(`./runner${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-const verified = new WeakMap<Function, Map<string, Promise<void>>>();
-
-/** Checks once per (function, module) that the module really exports this function under its name. */
-function refOf(fn: PartitionFunction | FunctionRef, module: string | URL | undefined): Promise<FunctionRef> {
-  if (typeof fn !== 'function') {
-    if (!fn || typeof fn.module !== 'string' || typeof fn.name !== 'string') throw new ArgumentError('partition: fn must be an exported function (with the module option) or { module, name }');
-    return Promise.resolve({ module: toModuleUrlString(fn.module), name: fn.name });
-  }
-  if (module === undefined) {
-    throw new ArgumentError(`partition: functions cannot be sent to workers; pass { module: import.meta.url } from the module that exports ${fn.name || 'the function'}`);
-  }
-  const url = toModuleUrlString(module);
-  const ref = { module: url, name: fn.name };
-  let byModule = verified.get(fn);
-  if (!byModule) verified.set(fn, (byModule = new Map()));
-  let check = byModule.get(url);
-  if (!check) {
-    check = import(url).then((exports: Record<string, unknown>) => {
-      if (exports[fn.name] !== fn) throw new ArgumentError(`partition: ${url} does not export this function as "${fn.name}"; partitioned functions must be exported from the module given`);
-    });
-    byModule.set(url, check);
-  }
-  return check.then(() => ref);
-}
-
 /** A pool of workers for partitioned jobs (Eidolon's global ProcessServer, but one you own and close). */
 export class PartitionPool implements AsyncDisposable {
   private constructor(private readonly pool: PoolProxy<PartitionRunner>) {}

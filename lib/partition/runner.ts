@@ -5,29 +5,12 @@
  */
 import type { Communicator } from '../collectives/comm.ts';
 import { PartitionProcess } from './process.ts';
-
-/** Where the partitioned function lives. */
-export interface FunctionRef {
-  module: string;
-  name: string;
-}
+import { loadFunction, type FunctionRef } from './function-ref.ts';
 
 export interface PartJob {
   total: number;
   start: number;
   end: number;
-}
-
-const loaded = new Map<string, Promise<Record<string, unknown>>>();
-
-export async function loadFunction(ref: FunctionRef): Promise<(...args: any[]) => unknown> {
-  let exports = loaded.get(ref.module);
-  if (!exports) loaded.set(ref.module, (exports = import(ref.module) as Promise<Record<string, unknown>>));
-  const fn = (await exports)[ref.name];
-  if (typeof fn !== 'function') {
-    throw new TypeError(`${ref.module} has no exported function "${ref.name}" (it is ${fn === undefined ? 'missing' : typeof fn}); partitioned functions must be exported from their module`);
-  }
-  return fn as (...args: any[]) => unknown;
 }
 
 export class PartitionRunner {
