@@ -4,3 +4,4 @@
  */
 import './shared/index.ts';
 import './collectives/comm.ts';
+import './services/instance-ref.ts';

@@ -17,3 +17,5 @@ export {
 export { serviceContext, type ServiceContext } from './context.ts';
 export { serviceFunction, exposeFunction } from '../runtime/service-functions.ts';
 export { withServices } from './with-services.ts';
+export { instanceHandle, InstanceHandle } from './handles.ts';
+export type { InstanceRef } from './instance-ref.ts';
