@@ -4,4 +4,5 @@
  */
 import './shared/index.ts';
 import './collectives/comm.ts';
+import './collectives/rwlock.ts';
 import './services/instance-ref.ts';
