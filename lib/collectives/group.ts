@@ -9,6 +9,10 @@ import { Session } from './hub.ts';
  * A collective group for ONE call: pass it as an argument; each participating worker's method receives a
  * {@link Communicator} in its place (rank = position among the participants). Participants are all the pool's
  * workers (a broadcast), or `workers` (e.g. `[0, 1, 2]` for a synchronized or dedicated map of 3 tasks).
+ *
+ * @example
+ * const group = collective(pool);
+ * const results = await pool.simulate(group, 100); // each worker's simulate(comm, steps) gets a Communicator
  */
 export class CollectiveGroup implements Shareable {
   /** @internal */

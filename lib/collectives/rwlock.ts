@@ -12,6 +12,7 @@ import { toHandle, registerHandleReviver, type Handle, type Shareable } from '..
 import { allocateShared, isSharedBuffer } from '../shared/dtypes.ts';
 import { allocate, memoryFromRef, memoryRef, release, type Hold, type SharedMemoryOptions } from '../shared/process-memory.ts';
 
+/** Tag of the handle a {@link SharedRWLock} travels as. @example `registerHandleReviver(SHARED_RWLOCK_TAG, SharedRWLock.fromHandle)` */
 export const SHARED_RWLOCK_TAG = 'objectproxypool.SharedRWLock';
 
 const READERS = 0;

@@ -19,7 +19,8 @@ import type { PartitionProcess } from './process.ts';
 /** A partitioned function: its first parameter is the worker's PartitionProcess. */
 export type PartitionFunction = (proc: PartitionProcess, ...args: any[]) => unknown;
 
-type Rest<F> = F extends (proc: PartitionProcess, ...args: infer A) => unknown ? A : never;
+/** The arguments of a partitioned function after its PartitionProcess. */
+export type PartitionArgs<F> = F extends (proc: PartitionProcess, ...args: infer A) => unknown ? A : never;
 
 export interface PartitionOptions {
   /** Workers for this job (default: all of the pool's). At most the pool's size: all parts run at once. */
@@ -35,7 +36,13 @@ export interface PartitionOptions {
 }
 
 const runnerModule = new URL(`./runner${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-/** A pool of workers for partitioned jobs (Eidolon's global ProcessServer, but one you own and close). */
+/**
+ * A pool of workers for partitioned jobs (Eidolon's global ProcessServer, but one you own and close).
+ *
+ * @example
+ * await using jobs = await PartitionPool.create({ workers: 4 });
+ * const sums = await jobs.partition(1_000_000, sumSquares, [], { module: import.meta.url, onProgress: console.log });
+ */
 export class PartitionPool implements AsyncDisposable {
   private constructor(private readonly pool: PoolProxy<PartitionRunner>) {}
 
@@ -69,7 +76,7 @@ export class PartitionPool implements AsyncDisposable {
   async partition<F extends PartitionFunction>(
     n: number,
     fn: F | FunctionRef,
-    args: Rest<F> | unknown[] = [],
+    args: PartitionArgs<F> | unknown[] = [],
     options: PartitionOptions = {},
   ): Promise<Array<Awaited<ReturnType<F>>>> {
     const size = this.size;
@@ -121,8 +128,8 @@ export class PartitionPool implements AsyncDisposable {
    * const squares = jobs.concurrent(sumSquares, { module: import.meta.url });
    * const perWorker = await squares(1_000_000, []);
    */
-  concurrent<F extends PartitionFunction>(fn: F, defaults: PartitionOptions = {}): (n: number, args?: Rest<F>, options?: PartitionOptions) => Promise<Array<Awaited<ReturnType<F>>>> {
-    return (n, args = [] as unknown as Rest<F>, options = {}) => this.partition(n, fn, args, { ...defaults, ...options });
+  concurrent<F extends PartitionFunction>(fn: F, defaults: PartitionOptions = {}): (n: number, args?: PartitionArgs<F>, options?: PartitionOptions) => Promise<Array<Awaited<ReturnType<F>>>> {
+    return (n, args = [] as unknown as PartitionArgs<F>, options = {}) => this.partition(n, fn, args, { ...defaults, ...options });
   }
 
   close(): Promise<void> {

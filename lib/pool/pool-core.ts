@@ -16,12 +16,17 @@ import type { WorkerSlot } from './worker-slot.ts';
 import { routeUp, type UpPool } from './uplink-host.ts';
 
 let poolIds = 0;
-/** Every open pool of this realm by id: instance handles name their pool by id (see lib/services/handles.ts). */
-const openPools = new Map<number, PoolCore>();
+/**
+ * Every open pool of this realm by id: instance handles name their pool by id (see lib/services/handles.ts).
+ * Weak: a pool its user dropped without close() must stay collectable, as it was before handles existed.
+ */
+const openPools = new Map<number, WeakRef<PoolCore>>();
 
 /** The open pool with this id, if any. */
 export function poolById(id: number): PoolCore | undefined {
-  return openPools.get(id);
+  const core = openPools.get(id)?.deref();
+  if (!core) openPools.delete(id);
+  return core;
 }
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
@@ -64,7 +69,7 @@ export class PoolCore implements DispatchContext, UpPool {
           for (const listener of [...core.lostListeners]) listener(s.index, reason);
         };
       }
-      openPools.set(core.id, core);
+      openPools.set(core.id, new WeakRef(core));
     } catch (error) {
       core.state = 'closed';
       throw error;

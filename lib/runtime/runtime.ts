@@ -88,7 +88,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     else pending.reject(decodeError(value as EncodedError));
   };
   // Service functions exposed once the instance exists are announced, so the host's proxy accepts their names.
-  onServiceFunction((names, of) => {
+  const unsubscribe = onServiceFunction((names, of) => {
     if (instance && (of === undefined || of === context)) uplink.notify('expose', names);
   });
 
@@ -319,6 +319,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   };
 
   const dispose = async (id: number) => {
+    // Inline instances share the registry's realm with the host: let go of this one.
+    unsubscribe();
     try {
       const target = instance as Partial<AsyncDisposable & Disposable> | undefined;
       if (target && typeof target[Symbol.asyncDispose] === 'function') await target[Symbol.asyncDispose]!();

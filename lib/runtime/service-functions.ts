@@ -9,7 +9,9 @@
  */
 import { inWorker, workerContext, type WorkerContext } from './context.ts';
 
-type Fn = (...args: any[]) => unknown;
+/** A function exposed as a service function. */
+export type ServiceFunction = (...args: any[]) => unknown;
+type Fn = ServiceFunction;
 
 interface Registry {
   global: Map<string, Fn>;

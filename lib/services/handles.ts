@@ -15,7 +15,12 @@ import { poolById } from '../pool/pool-core.ts';
 import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
-/** A handle on the host: pass it as an argument of any pool call; the worker receives an {@link InstanceRef}. */
+/**
+ * A handle on the host: pass it as an argument of any pool call; the worker receives an {@link InstanceRef}.
+ *
+ * @example
+ * await drivers.drive.map([instanceHandle(walker)], [100]);
+ */
 export class InstanceHandle<T = unknown> implements Shareable {
   /** @internal */
   constructor(

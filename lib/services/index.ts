@@ -13,9 +13,10 @@ export {
   type ServiceApi,
   type ServiceMethods,
   type ServiceOptions,
+  type ServiceFactory,
 } from './service-proxy.ts';
 export { serviceContext, type ServiceContext } from './context.ts';
-export { serviceFunction, exposeFunction } from '../runtime/service-functions.ts';
+export { serviceFunction, exposeFunction, type ServiceFunction } from '../runtime/service-functions.ts';
 export { withServices } from './with-services.ts';
 export { instanceHandle, InstanceHandle } from './handles.ts';
 export type { InstanceRef } from './instance-ref.ts';

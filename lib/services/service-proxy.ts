@@ -89,7 +89,9 @@ export function serviceFactory<C extends AnyClass>(Class: C, options: ServiceOpt
   };
 }
 
-type Factory = (...args: any[]) => Promise<ServiceProxy<any>>;
+/** What `registerService` keeps: anything that starts a service and resolves to its proxy. */
+export type ServiceFactory = (...args: any[]) => Promise<ServiceProxy<any>>;
+type Factory = ServiceFactory;
 const registry = new Map<string, Factory>();
 
 /**
