@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectiveAbortedError, ProxyPool, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
+import { CollectiveAbortedError, ProxyPool, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
 import { CollectiveModel } from '../.test-build/spec/fixtures/collective-model.js';
 import { T, kinds } from './helpers/kinds.ts';
 
@@ -46,6 +46,12 @@ for (const kind of kinds) {
       assert.deepEqual(await pool.rounds(collective(pool) as never, 50), [200, 200, 200, 200]);
       // A subset of the workers: a synchronized map of 3 tasks over the 4-worker pool.
       assert.deepEqual(values(await onFirst(pool, 3, 'rounds', 2)), [6, 6, 6]);
+    });
+
+    it('shared arrays travel through collectives as the same memory', T, async () => {
+      if (kind === 'process' && !processSharedMemoryAvailable()) assert.fail('process-shared memory is unavailable: npm run build:native');
+      const out = await pool.sharedBcast(collective(pool) as never, kind === 'process' ? 'processes' : 'threads');
+      assert.deepEqual(out, [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]);
     });
 
     it('a participant that throws before a barrier releases the others with CollectiveAbortedError within 1 s', T, async () => {

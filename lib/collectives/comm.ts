@@ -4,7 +4,7 @@
  * operation and answers each (lib/collectives/hub.ts) — so collectives work alike for thread, process and inline
  * workers, and the host, which sees every participant end, can release the others when one fails.
  */
-import { registerHandleReviver, type Handle } from '../protocol/value-codec.ts';
+import { encodeValue, registerHandleReviver, type Handle } from '../protocol/value-codec.ts';
 import { encodeError } from '../protocol/error-codec.ts';
 import { currentDecodeScope, type Uplink } from '../runtime/uplink.ts';
 import { CollectiveAbortedError } from './errors.ts';
@@ -26,7 +26,7 @@ export interface CollectiveHandle extends Handle {
  * Inside a pool worker it is what your method receives for the group argument; outside one,
  * {@link soloCommunicator} gives a size-1 communicator with the same behaviour (BSB's MPI emulator).
  *
- * Values travel by structured clone. Operations must be called by every participant in the same order; a
+ * Values travel by structured clone; shared arrays and locks (anything with a handle) as the same memory. Operations must be called by every participant in the same order; a
  * participant that throws, dies or returns early aborts all others with {@link CollectiveAbortedError}.
  *
  * @example
@@ -57,7 +57,10 @@ export class Communicator {
     const seq = this.seq++;
     if (!this.uplink) return solo(kind, value);
     if (this.ended) throw new Error(`${kind}: this collective call has already ended for rank ${this.rank}; a communicator serves one call`);
-    return this.uplink.request('coll', [this.sid, this.rank, seq, kind, root, value]);
+    // Shared arrays, locks and handles travel as handles, and come back to the others as the same memory.
+    const state = { found: false };
+    const encoded = encodeValue(value, state);
+    return this.uplink.request('coll', [this.sid, this.rank, seq, kind, root, encoded, state.found]);
   }
 
   /** Resolves once every participant has reached the same barrier. */

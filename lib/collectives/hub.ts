@@ -17,6 +17,8 @@ interface PendingOp {
   kind: CollectiveKind;
   root: number;
   values: unknown[];
+  /** Some value is in wire form with handles (a shared array): receivers must revive them. */
+  found: boolean;
   arrived: number;
   waiters: Array<UpMessage['reply'] | undefined>;
 }
@@ -74,11 +76,11 @@ export class Session {
     this.core.lostListeners.delete(this.lost);
   }
 
-  arrive(rank: number, seq: number, kind: CollectiveKind, root: number, value: unknown, reply: UpMessage['reply']): void {
+  arrive(rank: number, seq: number, kind: CollectiveKind, root: number, value: unknown, found: boolean, reply: UpMessage['reply']): void {
     if (this.aborted) return reply(false, this.aborted);
     let op = this.ops.get(seq);
     if (!op) {
-      op = { kind, root, values: new Array(this.size), arrived: 0, waiters: new Array(this.size) };
+      op = { kind, root, values: new Array(this.size), arrived: 0, waiters: new Array(this.size), found: false };
       this.ops.set(seq, op);
       // A rank whose call already returned after fewer operations will never join this one.
       for (const [done, count] of this.doneAt) {
@@ -92,10 +94,11 @@ export class Session {
       return;
     }
     op.values[rank] = value;
+    op.found ||= found;
     op.waiters[rank] = reply;
     if (++op.arrived < this.size) return;
     this.ops.delete(seq);
-    op.waiters.forEach((answer, r) => answer!(true, resultFor(op!, r)));
+    op.waiters.forEach((answer, r) => answer!(true, resultFor(op!, r), { hasHandles: op!.found }));
   }
 
   private leftEarly(rank: number, count: number, seq: number, kind: CollectiveKind, reply: UpMessage['reply'], op: PendingOp): void {
@@ -143,8 +146,8 @@ function sessionFor(sid: number, message: UpMessage): Session | undefined {
 }
 
 registerUpTopic('coll', (message) => {
-  const [sid, rank, seq, kind, root, value] = message.payload as [number, number, number, CollectiveKind, number, unknown];
-  sessionFor(sid, message)?.arrive(rank, seq, kind, root, value, message.reply);
+  const [sid, rank, seq, kind, root, value, found] = message.payload as [number, number, number, CollectiveKind, number, unknown, boolean];
+  sessionFor(sid, message)?.arrive(rank, seq, kind, root, value, found, message.reply);
 });
 registerUpTopic('coll.done', (message) => {
   const [sid, rank, count] = message.payload as [number, number, number];

@@ -16,7 +16,8 @@ export interface UpMessage {
   readonly slot: WorkerSlot;
   readonly payload: unknown;
   /** Answers the worker (once); a no-op for notifications. */
-  reply(ok: true, value?: unknown): void;
+  /** `wire`: the value is already in wire form (as a worker sent it, handles in place): passed on as is. */
+  reply(ok: true, value?: unknown, wire?: { hasHandles: boolean }): void;
   reply(ok: false, error: unknown): void;
 }
 
@@ -39,10 +40,12 @@ export function registerUpTopic(topic: string, handler: UpHandler): void {
 export function routeUp(pool: UpPool, slot: WorkerSlot, message: Extract<Response, [number, Status.Up, ...unknown[]]>): void {
   const [upId, , topic, payload, wantsReply] = message;
   let answered = !wantsReply;
-  const reply = (ok: boolean, value?: unknown) => {
+  const reply = (ok: boolean, value?: unknown, wire?: { hasHandles: boolean }) => {
     if (answered) return;
     answered = true;
-    if (ok) {
+    if (ok && wire) {
+      slot.notify([Op.Reply, upId, true, value, wire.hasHandles]);
+    } else if (ok) {
       const state = { found: false };
       const encoded = encodeValue(value, state);
       slot.notify([Op.Reply, upId, true, encoded, state.found]);
