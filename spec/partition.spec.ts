@@ -6,7 +6,11 @@ import {
   PartitionPool,
   SharedArrayWrapper,
   chooseWorkerCount,
+  closeDefaultPartitionPool,
+  defaultPartitionPool,
+  concurrent,
   fixtureUrl,
+  partition,
   partitionRange,
   partitionRanges,
   sliceForWorker,
@@ -147,5 +151,22 @@ describe('PartitionPool', () => {
     await assert.rejects(jobs.partition(10, jobsModule.valuesfunc, [[1]], { module, partitionArgs: [[1]] }), { name: 'ArgumentError', message: /neither an index of args nor one of the args/ });
     const notExported = () => 1;
     await assert.rejects(jobs.partition(10, notExported, [], { module }), { name: 'ArgumentError', message: /does not export this function as "notExported"/ });
+  });
+});
+
+describe('partition() and concurrent() as free functions', () => {
+  it('run on the default pool (started on first use, ended by closeDefaultPartitionPool) or on the pool given', T, async () => {
+    try {
+      // The default pool has one worker per core (availableParallelism()), whatever the machine.
+      const size = (await defaultPartitionPool()).size;
+      const expected = (n: number) => partitionRanges(n, size).map(([a, b], i) => [i, a, b]);
+      assert.deepEqual(await partition(20, jobsModule.testfunc, [], { module }), expected(20));
+      const testfunc = concurrent(jobsModule.testfunc, { module });
+      assert.deepEqual(await testfunc(50), expected(50));
+    } finally {
+      await closeDefaultPartitionPool();
+    }
+    await using jobs = await PartitionPool.create({ workers: 3 });
+    assert.deepEqual(await partition(20, jobsModule.testfunc, [], { pool: jobs, module }), [[0, 0, 6], [1, 6, 13], [2, 13, 20]]);
   });
 });

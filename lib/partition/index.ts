@@ -3,3 +3,4 @@ export { PartitionPool, type PartitionFunction, type PartitionOptions, type Part
 export { PartitionProcess } from './process.ts';
 export { partitionRange, partitionRanges, sliceForWorker, chooseWorkerCount } from './range.ts';
 export type { FunctionRef } from './function-ref.ts';
+export { partition, concurrent, defaultPartitionPool, closeDefaultPartitionPool, type FreePartitionOptions } from './default-pool.ts';
