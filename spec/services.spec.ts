@@ -166,6 +166,14 @@ describe('SimService life cycle', () => {
     await assert.rejects(insideRun(growTen), { name: 'ArgumentError', message: /insideRun: functions cannot be sent to workers; pass \{ module: import.meta.url \}/ });
   });
 
+  it('closeService of many services frees every worker', T, async () => {
+    const services = await Promise.all(Array.from({ length: 12 }, (_, i) => serviceGrowth(i)));
+    assert.deepEqual(services.map((s) => s.pool.info.alive), new Array(12).fill(1));
+    await closeService(...services);
+    assert.deepEqual(services.map((s) => [s.pool.info.state, s.pool.info.alive]), new Array(12).fill(['closed', 0]));
+    await closeService(...services); // idempotent
+  });
+
   it('service proxies: call() by name, services<S>() typing, unknown names list what exists', T, async () => {
     await using growth = await serviceGrowth(2);
     assert.equal(await growth.call('moduleLevel'), 'module');
