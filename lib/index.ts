@@ -42,6 +42,10 @@ export { workerContext, inWorker, type WorkerContext } from './runtime/context.t
 export { Rng } from './runtime/rng.ts';
 export { CapturedVariableError } from './ship/names.ts';
 export * from './shared/index.ts';
-export { serveHost, type Host, type HostOptions } from './remote/host.ts';
+export { serveHost } from './remote/serve-host.ts';
+export type { Host, HostOptions } from './remote/host.ts';
 export type { RemoteConnection, RemotePoolOptions, RemoteTlsOptions } from './remote/options.ts';
 export { NotEnoughHostsError, PayloadTooLargeError, RemoteConnectionError } from './remote/errors.ts';
+export * from './collectives/index.ts';
+export * from './partition/index.ts';
+export * from './services/index.ts';

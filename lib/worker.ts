@@ -56,3 +56,9 @@ function hostEndpoint(): RuntimeEndpoint {
 
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export type { AnyClass } from './pool/types.ts';
+// Worker-side APIs of the service, partition and collective layers.
+export { serviceFunction, exposeFunction } from './runtime/service-functions.ts';
+export { SimService, type ServiceStatus } from './services/sim-service.ts';
+export { PartitionProcess } from './partition/process.ts';
+export { Communicator, soloCommunicator } from './collectives/comm.ts';
+export { CollectiveAbortedError } from './collectives/errors.ts';

@@ -14,6 +14,21 @@ import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
+import { routeUp, type UpPool } from './uplink-host.ts';
+
+let poolIds = 0;
+/**
+ * Every open pool of this realm by id: instance handles name their pool by id (see lib/services/handles.ts).
+ * Weak: a pool its user dropped without close() must stay collectable, as it was before handles existed.
+ */
+const openPools = new Map<number, WeakRef<PoolCore>>();
+
+/** The open pool with this id, if any. */
+export function poolById(id: number): PoolCore | undefined {
+  const core = openPools.get(id)?.deref();
+  if (!core) openPools.delete(id);
+  return core;
+}
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
@@ -26,7 +41,10 @@ interface Admission {
   start: () => void;
 }
 
-export class PoolCore implements DispatchContext {
+export class PoolCore implements DispatchContext, UpPool {
+  readonly id = ++poolIds;
+  /** Hear a worker of this pool going away (collective sessions release their other participants). */
+  readonly lostListeners = new Set<(slotIndex: number, reason: Error) => void>();
   private idCounter = 0;
   readonly msPerTask = new Map<string, number>();
   private readonly jobs = new Set<Job>();
@@ -47,6 +65,13 @@ export class PoolCore implements DispatchContext {
     const core = new PoolCore(options, Class);
     try {
       core.methodNames = new Set(await core.workforce.start());
+      for (const slot of core.slots) {
+        slot.onUp = (s, message) => routeUp(core, s, message);
+        slot.onLost = (s, reason) => {
+          for (const listener of [...core.lostListeners]) listener(s.index, reason);
+        };
+      }
+      openPools.set(core.id, new WeakRef(core));
     } catch (error) {
       core.state = 'closed';
       throw error;
@@ -62,6 +87,11 @@ export class PoolCore implements DispatchContext {
 
   get methods(): ReadonlySet<string> {
     return this.methodNames;
+  }
+
+  /** Names that became callable after creation (service functions exposed inside a worker). */
+  addMethods(names: readonly string[]): void {
+    for (const name of names) if (!UNCALLABLE.has(name)) this.methodNames.add(name);
   }
 
   terminate(slot: WorkerSlot, cause: unknown): void {
@@ -138,6 +168,15 @@ export class PoolCore implements DispatchContext {
     }
     this.singleCalls++;
     return singleCall(this, method, args, this.singleCallDone);
+  }
+
+  /** One call on worker `index` (instance handles: a particular instance, not any). */
+  callOn(index: number, method: string, args: unknown[]): Promise<unknown> {
+    this.check(method, 'call');
+    const slot = this.slots[index];
+    if (!slot) throw new ArgumentError(`this pool has no worker ${index} (it has ${this.slots.length})`);
+    this.singleCalls++;
+    return singleCall(this, method, args, this.singleCallDone, slot);
   }
 
   /** Single calls in flight (they are not Jobs); close() waits for them too. */
@@ -246,6 +285,7 @@ export class PoolCore implements DispatchContext {
         await this.workforce.close(CLOSE_GRACE_MS);
       } finally {
         this.state = 'closed';
+        openPools.delete(this.id);
       }
     })();
     return this.closing;

@@ -122,8 +122,9 @@ export function leanBroadcast(ctx: DispatchContext, method: string, args: unknow
   });
 }
 
-export function singleCall(ctx: DispatchContext, method: string, args: unknown[], done: () => void): Promise<unknown> {
-  const slot = leastBusy(ctx.slots);
+/** One task on `target` (an instance handle's worker) or, by default, on the least busy worker. */
+export function singleCall(ctx: DispatchContext, method: string, args: unknown[], done: () => void, target?: WorkerSlot): Promise<unknown> {
+  const slot = target ?? leastBusy(ctx.slots);
   const encoded = encodeOrReject(method, args, done);
   if (encoded instanceof Promise) return encoded;
   return new Promise((resolve, reject) => {

@@ -38,6 +38,10 @@ export class WorkerSlot {
   channel!: WorkerChannel;
   /** Run and wait times of this worker's tasks; only with the pool option `metrics: true`. */
   timing: SlotTiming | undefined;
+  /** Hears the worker's own messages (Status.Up: collectives, progress, service functions, handles). */
+  onUp: ((slot: WorkerSlot, message: Extract<Response, [number, Status.Up, ...unknown[]]>) => void) | undefined;
+  /** Hears this slot's worker going away (exit, termination, close), with the reason. */
+  onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -141,7 +145,11 @@ export class WorkerSlot {
     for (const response of batch) {
       const id = response[0];
       const pending = this.pending.get(id);
-      if (!pending) continue;
+      if (!pending) {
+        // Only the worker's own messages miss the table (their ids are negative); answers to ended calls too.
+        if (response[1] === Status.Up) this.onUp?.(this, response);
+        continue;
+      }
       if (this.timing) this.timing.record(response);
       this.delete(id);
       if (response[1] === Status.Ok) this.tasksDone++;
@@ -171,6 +179,7 @@ export class WorkerSlot {
    */
   detach(exitError: Error): Pending[] {
     const wasBusy = this.pending.size > 0;
+    const wasAlive = this.alive;
     this.alive = false;
     this.ready = false;
     this.exitError = exitError;
@@ -179,6 +188,7 @@ export class WorkerSlot {
     this.pending.clear();
     this.timing?.clear();
     if (wasBusy) this.onIdleChange(this, false);
+    if (wasAlive) this.onLost?.(this, exitError);
     return waiting;
   }
 }

@@ -15,6 +15,7 @@ import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { SlotTiming } from './metrics.ts';
+import { nodeOnlyModule } from '../workers/platform.ts';
 
 const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind, web: webKind };
 
@@ -75,8 +76,9 @@ export class Workforce {
   async start(): Promise<string[]> {
     try {
       if (this.options.kind === 'remote') {
-        // Loaded only for remote pools: it brings the NATS client, which other pools never need.
-        const { createRemoteKind } = await import('../workers/remote.ts');
+        // Loaded only for remote pools: it brings the NATS client, which other pools never need (nor browsers have).
+        const remoteKind = nodeOnlyModule('../workers/remote', import.meta.url);
+        const { createRemoteKind } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ remoteKind)) as typeof import('../workers/remote.ts');
         this.kind = await createRemoteKind(this.options.remote, this.options.exportName);
         await this.kind.prepare!(this.options.workers);
       }

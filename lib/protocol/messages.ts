@@ -28,6 +28,8 @@ export enum Op {
   Cancel = 6,
   /** Dispose the instance and acknowledge: `[Op.Close, id]`. */
   Close = 7,
+  /** The host's answer to a worker's request (Status.Up): `[Op.Reply, upId, ok, value | EncodedError, hasHandles]`. */
+  Reply = 8,
 }
 
 export enum Status {
@@ -39,6 +41,12 @@ export enum Status {
   Ready = 4,
   /** `[id, Status.Closed]`: the instance is disposed; the worker may now be ended. */
   Closed = 5,
+  /**
+   * A message the worker starts (collectives, progress, service functions, instance handles):
+   * `[upId, Status.Up, topic, payload, wantsReply]`. `upId` is negative, so it never matches a host request id and
+   * costs the host's answer path nothing; the host answers with Op.Reply when `wantsReply`.
+   */
+  Up = 6,
 }
 
 export interface WorkerContextData {
@@ -68,7 +76,8 @@ export type Request =
   | [Op.Get, number, string]
   | [Op.Set, number, string, unknown, boolean]
   | [Op.Cancel, number]
-  | [Op.Close, number];
+  | [Op.Close, number]
+  | [Op.Reply, number, boolean, unknown, boolean];
 
 export type Response =
   // With timing on (pool option `metrics`), answers end with when the task started (clock.ts) and its run time in ms.
@@ -76,4 +85,5 @@ export type Response =
   | [number, Status.Err, EncodedError]
   | [number, Status.Chunk, unknown[] | Float64Array, Array<[number, EncodedError]> | 0, boolean, startedAt?: number, runMs?: Float64Array]
   | [0, Status.Ready, string[]]
-  | [number, Status.Closed];
+  | [number, Status.Closed]
+  | [number, Status.Up, string, unknown, boolean];

@@ -26,8 +26,11 @@ const OF_INSTANCE = Symbol.for('objectproxypool.instanceContext');
 
 type Holder = { [CURRENT]?: WorkerContext };
 
-export function makeContext(data: WorkerContextData): WorkerContext {
-  return Object.freeze({ ...data, rng: new Rng(data.seed) });
+/** `hidden`: symbol-keyed, non-enumerable extras the runtime attaches before the context is frozen (its uplink). */
+export function makeContext(data: WorkerContextData, hidden?: Record<symbol, unknown>): WorkerContext {
+  const context = { ...data, rng: new Rng(data.seed) };
+  for (const key of Object.getOwnPropertySymbols(hidden ?? {})) Object.defineProperty(context, key, { value: hidden![key], enumerable: false });
+  return Object.freeze(context);
 }
 
 /** Runs `fn` with `context` as the current one; nested calls restore the previous (several inline instances share a thread). */

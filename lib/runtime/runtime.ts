@@ -3,11 +3,13 @@
  * The same code serves every worker kind; a kind only supplies the endpoint (a MessagePort, `self`, ...).
  */
 import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
-import { encodeError } from '../protocol/error-codec.ts';
+import { decodeError, encodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeValue, packNumbers } from '../protocol/value-codec.ts';
 import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
 import { clock } from './clock.ts';
+import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './uplink.ts';
+import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them. */
@@ -60,16 +62,84 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
   };
 
+  // The worker's own requests to the host (Status.Up), answered by Op.Reply. Ids are negative: they never meet
+  // the host's request ids, so the host's answer path pays nothing for them.
+  let upCounter = 0;
+  const upPending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  const up = (topic: string, payload: unknown, wantsReply: boolean): number => {
+    const id = --upCounter;
+    // What was queued before leaves first, so the host sees events in the order they happened; then this
+    // message leaves at once, even from inside a long synchronous loop (progress).
+    if (outbox.length > 0) flush();
+    endpoint.post([id, Status.Up, topic, payload, wantsReply]);
+    return id;
+  };
+  const uplink: Uplink = {
+    request: (topic, payload) =>
+      new Promise((resolve, reject) => {
+        upPending.set(up(topic, payload, true), { resolve, reject });
+      }),
+    notify: (topic, payload) => {
+      up(topic, payload, false);
+    },
+  };
+  const answerUp = (id: number, ok: boolean, value: unknown, hasHandles: boolean) => {
+    const pending = upPending.get(id);
+    if (!pending) return;
+    upPending.delete(id);
+    if (ok) pending.resolve(hasHandles ? decodeValue(value) : value);
+    else pending.reject(decodeError(value as EncodedError));
+  };
+  // Service functions exposed once the instance exists are announced, so the host's proxy accepts their names.
+  const unsubscribe = onServiceFunction((names, of) => {
+    if (instance && (of === undefined || of === context)) uplink.notify('expose', names);
+  });
+
+  /** Decodes a request's handles with a scope through which revived values can hear when the call ends. */
+  const decodeScoped = (values: unknown[]): { scope: DecodeScope; decoded: unknown[] } => {
+    const scope: DecodeScope = { uplink, context: context!, onCallEnd: [] };
+    const decoded = withDecodeScope(scope, () => decodeValue(values) as unknown[]);
+    return { scope, decoded };
+  };
+  const endCall = (scope: DecodeScope | undefined, error?: unknown) => {
+    if (!scope || scope.onCallEnd.length === 0) return;
+    for (const hook of scope.onCallEnd.splice(0)) {
+      try {
+        if (error === undefined) hook();
+        else hook(error);
+      } catch {
+        // A hook only reports to the host; it must not change the call's outcome.
+      }
+    }
+  };
+  const endCallWhenSettled = (scope: DecodeScope | undefined, result: unknown): unknown => {
+    if (!scope || scope.onCallEnd.length === 0) return result;
+    if (!isThenable(result)) {
+      endCall(scope);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        endCall(scope);
+        return value;
+      },
+      (error) => {
+        endCall(scope, error ?? new Error('rejected'));
+        throw error;
+      },
+    );
+  };
+
   // Requests that arrive while the instance is being constructed wait for it: the host may send calls right
   // behind the Init message (a respawned worker is used at once) and the channel keeps them in order.
   let waiting: Request[] | undefined;
 
-  // Shared memory (SharedArrayWrapper, locks, ndarray) is loaded the first time a message carries a handle:
-  // most pools never pass one, and ndarray alone is ~40% of a worker's start-up.
+  // Shared memory (SharedArrayWrapper, locks, ndarray), collectives and instance handles are loaded the first time
+  // a message carries a handle: most pools never pass one, and ndarray alone is ~40% of a worker's start-up.
   let sharedLoaded = false;
   let sharedLoading: Promise<void> | undefined;
   const loadShared = (): Promise<void> =>
-    (sharedLoading ??= import('../shared/index.ts').then(() => {
+    (sharedLoading ??= import('../revivers.ts').then(() => {
       sharedLoaded = true;
     }));
   const carriesHandles = (request: Request): boolean =>
@@ -87,13 +157,13 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     try {
       if (payload.argsHaveHandles) await loadShared();
       const Class = await classSource(payload);
-      context = makeContext(payload.context);
+      context = makeContext(payload.context, uplinkExtras(uplink));
       const args = payload.argsHaveHandles ? (decodeValue(payload.args) as unknown[]) : payload.args;
       const created = withContext(context, () => new Class(...args)) as Record<string, any>;
       attachContext(created, context);
       instance = created;
       callable = new Set(methodNamesOf(created));
-      send([0, Status.Ready, [...callable]]);
+      send([0, Status.Ready, [...new Set([...callable, ...serviceFunctionNames(context)])]]);
     } catch (error) {
       send([0, Status.Err, encodeError(error)]);
     }
@@ -105,9 +175,14 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
 
   const methodOf = (name: string): ((...args: unknown[]) => unknown) => {
     if (!callable.has(name)) {
-      // Methods can be added to the instance after construction (service functions); look again before failing.
+      // Methods can be added to the instance after construction; look again before failing.
       if (instance && typeof instance[name] === 'function' && methodNamesOf(instance).includes(name)) callable.add(name);
-      else throw new TypeError(`${name} is not a method of this instance; available: ${[...callable].join(', ') || '(none)'}`);
+      else {
+        const service = findServiceFunction(context, name);
+        if (service) return service as (...args: unknown[]) => unknown;
+        const available = [...new Set([...callable, ...serviceFunctionNames(context)])];
+        throw new TypeError(`${name} is neither a method nor an exposed service function of this instance; available: ${available.join(', ') || '(none)'}`);
+      }
     }
     return instance![name];
   };
@@ -121,9 +196,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     failFast: boolean,
     hasHandles: boolean,
   ) => {
+    let scope: DecodeScope | undefined;
     if (hasHandles) {
-      decodeValue(columns);
-      decodeValue(constants);
+      scope = decodeScoped([columns, constants]).scope;
     }
     const results: unknown[] = new Array(count);
     let errors: Array<[number, ReturnType<typeof encodeError>]> | 0 = 0;
@@ -166,6 +241,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     cancelled.delete(id);
     runningChunks.delete(id);
+    endCall(scope, errors ? (decodeError(errors[0]![1]) ?? new Error('failed')) : undefined);
     const packed = errors || foundHandles ? results : packNumbers(results);
     if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)]);
     else send([id, Status.Chunk, packed, errors, foundHandles]);
@@ -192,6 +268,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   };
 
   const handle = (request: Request): void => {
+    if (request[0] === Op.Reply) {
+      answerUp(request[1], request[2], request[3], request[4]);
+      return;
+    }
     if (waiting && request[0] !== Op.Cancel) {
       waiting.push(request);
       return;
@@ -213,14 +293,21 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     switch (request[0]) {
       case Op.Call: {
         const [, id, method, args, hasHandles] = request;
+        let scope: DecodeScope | undefined;
         try {
           const fn = methodOf(method);
-          const decoded = hasHandles ? (decodeValue(args) as unknown[]) : args;
+          let decoded = args;
+          if (hasHandles) ({ scope, decoded } = decodeScoped(args));
           if (timing) {
             const startedAt = clock();
-            reply(id, callIn(context!, fn, instance, decoded), startedAt);
-          } else reply(id, callIn(context!, fn, instance, decoded));
+            const result = callIn(context!, fn, instance, decoded);
+            reply(id, scope ? endCallWhenSettled(scope, result) : result, startedAt);
+          } else {
+            const result = callIn(context!, fn, instance, decoded);
+            reply(id, scope ? endCallWhenSettled(scope, result) : result);
+          }
         } catch (error) {
+          endCall(scope, error);
           send([id, Status.Err, encodeError(error)]);
         }
         return;
@@ -262,6 +349,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   };
 
   const dispose = async (id: number) => {
+    // Inline instances share the registry's realm with the host: let go of this one.
+    unsubscribe();
     try {
       const target = instance as Partial<AsyncDisposable & Disposable> | undefined;
       if (target && typeof target[Symbol.asyncDispose] === 'function') await target[Symbol.asyncDispose]!();

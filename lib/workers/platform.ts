@@ -43,3 +43,12 @@ export function moduleUrlOf(path: string): string {
   const base = (globalThis as { location?: { href: string } }).location?.href;
   return new URL(path, base).href;
 }
+
+/**
+ * URL of a module of this library next to `base`, in the same flavour (.ts under tsx, .js when built), for an
+ * `import()` that browser bundlers must not follow: a computed specifier is left alone by esbuild, Vite and
+ * webpack, so Node-only parts (the remote kind and its NATS client) stay out of browser bundles.
+ */
+export function nodeOnlyModule(relative: string, base: string): string {
+  return new URL(`${relative}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
+}

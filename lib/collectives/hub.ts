@@ -1,0 +1,163 @@
+/**
+ * The host's side of collectives: one session per collective call. Participants' operations arrive as worker
+ * messages (topic 'coll'); the session gathers the contributions of operation #k from every rank and answers each.
+ *
+ * The host sees every participant's end — its call returning ('coll.done'), throwing ('coll.abort') or its worker
+ * going away (the pool's lost listeners) — so when one fails, every rank waiting in an operation, and every rank
+ * arriving at one later, is answered at once with CollectiveAbortedError naming the failed rank and its error.
+ */
+import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
+import { registerUpTopic, type UpMessage } from '../pool/uplink-host.ts';
+import type { PoolCore } from '../pool/pool-core.ts';
+import { WorkerExitedError } from '../pool/errors.ts';
+import type { CollectiveKind } from './comm.ts';
+import { CollectiveAbortedError } from './errors.ts';
+
+interface PendingOp {
+  kind: CollectiveKind;
+  root: number;
+  values: unknown[];
+  /** Some value is in wire form with handles (a shared array): receivers must revive them. */
+  found: boolean;
+  arrived: number;
+  waiters: Array<UpMessage['reply'] | undefined>;
+}
+
+let sessionIds = 0;
+const sessions = new Map<number, Session>();
+
+export class Session {
+  readonly sid = ++sessionIds;
+  private readonly ops = new Map<number, PendingOp>();
+  private readonly ended = new Set<number>();
+  /** How many operations each rank did before its call returned. */
+  private readonly doneAt = new Map<number, number>();
+  aborted: CollectiveAbortedError | undefined;
+  /** Hears 'coll.progress' messages of this session's participants. */
+  onProgress: ((rank: number, done: number) => void) | undefined;
+  private readonly lost = (slotIndex: number, reason: Error) => {
+    const rank = this.participants.indexOf(slotIndex);
+    if (rank < 0 || this.ended.has(rank)) return;
+    this.abort(rank, reason);
+    this.end(rank);
+  };
+
+  constructor(
+    private readonly core: PoolCore,
+    readonly participants: readonly number[],
+  ) {
+    sessions.set(this.sid, this);
+    core.lostListeners.add(this.lost);
+  }
+
+  get size(): number {
+    return this.participants.length;
+  }
+
+  /** Rank `rank` failed: release everyone waiting now and fail every later operation. */
+  abort(rank: number, cause: unknown): void {
+    if (this.aborted) return;
+    const workerIndex = this.participants[rank] ?? -1;
+    const what = cause instanceof WorkerExitedError ? 'lost its worker' : 'failed';
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    this.aborted = new CollectiveAbortedError(rank, workerIndex, `collective call aborted: rank ${rank} (worker ${workerIndex}) ${what}: ${detail}`, { cause });
+    for (const op of this.ops.values()) for (const reply of op.waiters) reply?.(false, this.aborted);
+    this.ops.clear();
+  }
+
+  private end(rank: number): void {
+    this.ended.add(rank);
+    if (this.ended.size === this.size) this.close();
+  }
+
+  /** Forget the session (all ranks ended, or nobody will use it). */
+  close(): void {
+    sessions.delete(this.sid);
+    this.core.lostListeners.delete(this.lost);
+  }
+
+  arrive(rank: number, seq: number, kind: CollectiveKind, root: number, value: unknown, found: boolean, reply: UpMessage['reply']): void {
+    if (this.aborted) return reply(false, this.aborted);
+    let op = this.ops.get(seq);
+    if (!op) {
+      op = { kind, root, values: new Array(this.size), arrived: 0, waiters: new Array(this.size), found: false };
+      this.ops.set(seq, op);
+      // A rank whose call already returned after fewer operations will never join this one.
+      for (const [done, count] of this.doneAt) {
+        if (count <= seq) return this.leftEarly(done, count, seq, kind, reply, op);
+      }
+    }
+    if (op.kind !== kind || op.root !== root) {
+      op.waiters[rank] = reply;
+      const first = op.waiters.findIndex((w, r) => w !== undefined && r !== rank);
+      this.abort(rank, new Error(`collective operation #${seq} mismatch: rank ${rank} called ${kind}(root ${root}) while rank ${first} called ${op.kind}(root ${op.root})`));
+      return;
+    }
+    op.values[rank] = value;
+    op.found ||= found;
+    op.waiters[rank] = reply;
+    if (++op.arrived < this.size) return;
+    this.ops.delete(seq);
+    op.waiters.forEach((answer, r) => answer!(true, resultFor(op!, r), { hasHandles: op!.found }));
+  }
+
+  private leftEarly(rank: number, count: number, seq: number, kind: CollectiveKind, reply: UpMessage['reply'], op: PendingOp): void {
+    op.waiters.push(reply);
+    this.abort(rank, new Error(`rank ${rank} returned from its call after ${count} collective operation(s) while the others wait in operation #${seq} (${kind})`));
+  }
+
+  /** Rank `rank`'s call returned after `count` operations. */
+  done(rank: number, count: number): void {
+    this.doneAt.set(rank, count);
+    for (const [seq, op] of this.ops) {
+      if (seq >= count && op.waiters[rank] === undefined) {
+        this.abort(rank, new Error(`rank ${rank} returned from its call after ${count} collective operation(s) while the others wait in operation #${seq} (${op.kind})`));
+        break;
+      }
+    }
+    this.end(rank);
+  }
+
+  failed(rank: number, error: unknown): void {
+    this.abort(rank, error);
+    this.end(rank);
+  }
+}
+
+function resultFor(op: PendingOp, rank: number): unknown {
+  switch (op.kind) {
+    case 'barrier':
+      return undefined;
+    case 'bcast':
+      return op.values[op.root];
+    case 'gather':
+      return rank === op.root ? op.values : undefined;
+    case 'allgather':
+      return op.values;
+    case 'exchange':
+      return op.values.filter((_, r) => r !== rank);
+  }
+}
+
+function sessionFor(sid: number, message: UpMessage): Session | undefined {
+  const session = sessions.get(sid);
+  if (!session) message.reply(false, new Error(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
+  return session;
+}
+
+registerUpTopic('coll', (message) => {
+  const [sid, rank, seq, kind, root, value, found] = message.payload as [number, number, number, CollectiveKind, number, unknown, boolean];
+  sessionFor(sid, message)?.arrive(rank, seq, kind, root, value, found, message.reply);
+});
+registerUpTopic('coll.done', (message) => {
+  const [sid, rank, count] = message.payload as [number, number, number];
+  sessions.get(sid)?.done(rank, count);
+});
+registerUpTopic('coll.abort', (message) => {
+  const [sid, rank, error] = message.payload as [number, number, EncodedError];
+  sessions.get(sid)?.failed(rank, decodeError(error));
+});
+registerUpTopic('coll.progress', (message) => {
+  const [sid, rank, done] = message.payload as [number, number, number];
+  sessions.get(sid)?.onProgress?.(rank, done);
+});

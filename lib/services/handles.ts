@@ -1,0 +1,70 @@
+/**
+ * Handles to one worker's instance that can be passed to another worker (of any pool of the same host) and used
+ * there like a service proxy: `await handle.step()`. A call through a handle goes to the host (worker message
+ * 'instance.call'), which sends it to the instance's worker as an ordinary call and answers with the result.
+ *
+ * Host-mediated rather than a MessagePort between the two workers: it works the same for thread, process and
+ * inline workers (a port cannot reach a child process), and the host, which sees every worker die, answers a
+ * call to a dead or closed instance with a clear error instead of leaving the caller waiting. The cost is one more
+ * hop per call (two messages through the host instead of one between workers).
+ */
+import { toHandle, decodeValue, type Shareable } from '../protocol/value-codec.ts';
+import { registerUpTopic } from '../pool/uplink-host.ts';
+import { POOL_CORE, coreOf } from '../pool/core-access.ts';
+import { poolById } from '../pool/pool-core.ts';
+import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
+import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
+
+/**
+ * A handle on the host: pass it as an argument of any pool call; the worker receives an {@link InstanceRef}.
+ *
+ * @example
+ * await drivers.drive.map([instanceHandle(walker)], [100]);
+ */
+export class InstanceHandle<T = unknown> implements Shareable {
+  /** @internal */
+  constructor(
+    readonly poolId: number,
+    readonly workerIndex: number,
+  ) {}
+
+  /** @internal */
+  [toHandle](): InstanceHandleData {
+    return { __objectproxypool_handle__: INSTANCE_TAG, pool: this.poolId, worker: this.workerIndex };
+  }
+
+  /** Type marker only. */
+  declare readonly __instance?: T;
+}
+
+/**
+ * A handle to worker `workerIndex`'s instance of `pool` (or to a service proxy's instance), to pass to other
+ * workers. Works from thread, process and inline workers of pools created by this same host (not from pools
+ * nested inside workers: their host is that worker).
+ *
+ * @example
+ * const walker = await serviceRandomWalker();
+ * await drivers.drive.map([instanceHandle(walker)], [100]); // a driver worker steps the walker
+ */
+export function instanceHandle<T>(target: { pool: object } | object, workerIndex = 0): InstanceHandle<T> {
+  // A pool proxy carries its core; a service proxy carries its one-worker pool.
+  const isPool = target !== null && typeof target === 'object' && (target as Record<symbol, unknown>)[POOL_CORE] !== undefined;
+  const core = coreOf(isPool ? target : (target as { pool?: object })?.pool, 'instanceHandle()');
+  if (!Number.isInteger(workerIndex) || workerIndex < 0 || workerIndex >= core.slots.length) {
+    throw new ArgumentError(`instanceHandle(): the pool has workers 0..${core.slots.length - 1}, got ${workerIndex}`);
+  }
+  return new InstanceHandle<T>(core.id, workerIndex);
+}
+
+registerUpTopic('instance.call', ({ payload, reply }) => {
+  const [poolId, worker, method, args, found] = payload as [number, number, string, unknown[], boolean];
+  const core = poolById(poolId);
+  if (!core) {
+    reply(false, new PoolClosedError(`cannot call ${method} through an instance handle (pool ${poolId}, worker ${worker})`));
+    return;
+  }
+  core.callOn(worker, method, found ? (decodeValue(args) as unknown[]) : args).then(
+    (value) => reply(true, value),
+    (error) => reply(false, error),
+  );
+});
