@@ -39,3 +39,5 @@ export { toHandle, registerHandleReviver, type Handle, type Shareable } from './
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
 export * from './shared/index.ts';
+export * from './flows/index.ts';
+export * from './server/index.ts';
