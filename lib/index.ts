@@ -41,3 +41,4 @@ export { Rng } from './runtime/rng.ts';
 export * from './shared/index.ts';
 export * from './flows/index.ts';
 export * from './server/index.ts';
+export * from './jobs/index.ts';

@@ -46,7 +46,7 @@ abstract class Composite implements Flow {
     return stopAll(this.members);
   }
 
-  run(input: unknown, context?: RunContext): Promise<unknown> {
+  run(input: any, context?: RunContext): Promise<any> {
     return this.counters.track(() => this.runItem(input, context));
   }
 

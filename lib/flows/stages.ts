@@ -60,7 +60,7 @@ abstract class PoolBackedStage implements Flow {
     this.batcher = undefined;
   }
 
-  run(input: unknown, context?: RunContext): Promise<unknown> {
+  run(input: any, context?: RunContext): Promise<any> {
     return this.counters.track(async () => {
       throwIfAborted(context);
       if (!this.call) throw new Error(`${this.name}: the stage is not started (start the flow, or use it through a Server)`);
