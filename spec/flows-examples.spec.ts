@@ -26,4 +26,15 @@ describe('flow and job examples', () => {
     assert.equal(stdout, 'Hello, wdwdwdwdwd!\nHello, 20!\n' + `RESULT ${JSON.stringify(result)}\n`);
     assert.deepEqual(result.printed, ['Hello, wdwdwdwdwd!', 'Hello, 20!']);
   });
+
+  it('jobs-network.ts runs placement then connectivity jobs, builds the cached table at most once per worker', T, () => {
+    const { stdout, result } = run('examples/jobs-network.ts');
+    assert.deepEqual(result.cells, [10, 15, 20, 25, 30, 35, 40, 45]);
+    assert.deepEqual(result.synapses, result.cells.map((c: number, i: number) => c * 3 + i));
+    assert.equal(result.jobs, 16);
+    assert.deepEqual(result.statuses, ['success']);
+    assert.ok(result.builds >= 1 && result.builds <= 2, `built ${result.builds}× on 2 workers`);
+    assert.equal(result.cacheFreed, 1);
+    assert.match(stdout, /^total: 220 cells, 688 synapses; 16 jobs, all succeeded; table built [12]×, freed 1×$/m);
+  });
 });

@@ -3,4 +3,5 @@ export { JobPool, type JobPoolOptions, type SubmitOptions, type JobMethodNames }
 export { Job, type JobStatus, type PoolStatus, type JobEvent, type JobListener } from './job.ts';
 export { JobWorker, poolCache, type JobOutcome } from './worker.ts';
 export { WorkflowError, JobCancelledError, DependencyCycleError } from './errors.ts';
+export { consoleListener, type ConsoleListenerOptions } from './console.ts';
 export type { JobNode } from './schedule.ts';
