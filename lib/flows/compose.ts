@@ -30,6 +30,7 @@ async function stopAll(members: readonly Flow[]): Promise<void> {
 }
 
 abstract class Composite implements Flow {
+  /** @internal */
   protected readonly counters = new Counters();
   readonly members: readonly Flow[];
 

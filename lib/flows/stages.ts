@@ -29,6 +29,7 @@ type CallFn = (value: unknown) => Promise<unknown>;
 
 /** Shared by workerStage and poolStage: one pool, one method, optional batching. */
 abstract class PoolBackedStage implements Flow {
+  /** @internal */
   protected readonly counters = new Counters();
   private batcher: Batcher | undefined;
   private call: CallFn | undefined;
@@ -177,6 +178,10 @@ export class PoolStage extends PoolBackedStage {
  * const combine = functionStage(([head, tail, len]: [string, string, number]) => (head + tail).repeat(len));
  */
 export function functionStage<I, O>(fn: (input: I) => O | Promise<O>, name = fn.name || 'function'): Flow<I, Awaited<O>> {
+  return inThread(fn, name, 'function');
+}
+
+function inThread<I, O>(fn: (input: I) => O | Promise<O>, name: string, type: string): Flow<I, Awaited<O>> {
   if (typeof fn !== 'function') throw new ArgumentError(`functionStage expects a function, got ${typeof fn}`);
   const counters = new Counters();
   return {
@@ -188,7 +193,7 @@ export function functionStage<I, O>(fn: (input: I) => O | Promise<O>, name = fn.
         throwIfAborted(context);
         return (await fn(input)) as Awaited<O>;
       }),
-    describe: () => ({ type: 'function', name, inFlight: counters.inFlight, done: counters.done, failed: counters.failed }),
+    describe: () => ({ type, name, inFlight: counters.inFlight, done: counters.done, failed: counters.failed }),
   };
 }
 
@@ -219,4 +224,4 @@ export function makeWorker<I, O>(fn: (input: I) => O | Promise<O>, name = fn.nam
  * @example
  * const withInput = ensemble([passThrough, workerStage(GetLen, { module })]); // x → [x, len(x)]
  */
-export const passThrough: Flow = functionStage((x: unknown) => x, 'pass-through');
+export const passThrough: Flow = inThread((x: unknown) => x, 'pass-through', 'pass-through');

@@ -37,8 +37,10 @@ export interface SubmitOptions {
 /** Job functions: the class's methods, without JobWorker's own. */
 export type JobMethodNames<T> = Exclude<{ [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] & string, keyof JobWorker>;
 
-type Args<T, M extends keyof T> = T[M] extends AnyFunction ? Parameters<T[M]> : never;
-type Result<T, M extends keyof T> = T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never;
+/** The arguments of job function M of T. */
+export type JobArgs<T, M extends keyof T> = T[M] extends AnyFunction ? Parameters<T[M]> : never;
+/** What job function M of T resolves to. */
+export type JobResult<T, M extends keyof T> = T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never;
 
 /**
  * Submit jobs (methods of a JobWorker subclass) with dependencies, then `execute()` them on a pool of workers.
@@ -117,7 +119,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
    * const a = jobs.submit('prepare', [1]);
    * const b = jobs.submit('simulate', [2], { dependsOn: [a], cache: ['table'] });
    */
-  submit<M extends JobMethodNames<T>>(method: M, args: Args<T, M>, options: SubmitOptions = {}): Job<Result<T, M>> {
+  submit<M extends JobMethodNames<T>>(method: M, args: JobArgs<T, M>, options: SubmitOptions = {}): Job<JobResult<T, M>> {
     if (this.state === 'closing' || this.state === 'closed') throw new PoolClosedError(`submit(${method})`);
     if (typeof method !== 'string') throw new ArgumentError(`submit expects a method name, got ${typeof method}`);
     if (!Array.isArray(args)) throw new ArgumentError(`submit(${method}): args must be an array, got ${typeof args}`);
@@ -126,7 +128,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
       if (!(dep instanceof Job) || this.all[dep.id] !== dep) throw new ArgumentError(`submit(${method}): dependsOn must list jobs of this pool`);
     }
     const cache = [...new Set([...(options.cache ?? []), ...(this.scope?.cache ?? [])])];
-    const job = new Job<Result<T, M>>(this.all.length, method, args, [...new Set(deps)], cache, options.name ?? method);
+    const job = new Job<JobResult<T, M>>(this.all.length, method, args, [...new Set(deps)], cache, options.name ?? method);
     this.all.push(job);
     this.unfinished++;
     for (const key of cache) this.cacheUsers.set(key, (this.cacheUsers.get(key) ?? 0) + 1);

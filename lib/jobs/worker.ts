@@ -18,11 +18,13 @@ const own = new Set(['runJob', 'freePoolCache', 'cachedValue', 'poolCacheKeys', 
  * Base class of job pool workers: extend it, and every other method is a job function (`submit('name', args)`).
  *
  * @example
+ * ```ts
  * export class Placement extends JobWorker {
  *   @poolCache
  *   heavyCalculations(): number[] { return expensiveTable(); }   // once per worker while a pending job needs it
  *   place(chunk: number): number { return this.heavyCalculations()[chunk]!; }
  * }
+ * ```
  */
 export class JobWorker {
   readonly #cache = new Map<string, unknown>();
@@ -72,10 +74,12 @@ function jobMethodNames(instance: object): string[] {
  * job declaring `{ cache: ['heavyCalculations'] }` keeps it alive and the pool frees it after the last such job.
  *
  * @example
+ * ```ts
  * class Model extends JobWorker {
  *   @poolCache
  *   heavyCalculations(): number { return 5 + 5; }
  * }
+ * ```
  */
 export function poolCache<This extends JobWorker, R>(method: (this: This) => R, context: ClassMethodDecoratorContext<This, (this: This) => R>): (this: This) => R {
   const key = String(context.name);
