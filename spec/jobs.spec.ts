@@ -166,4 +166,20 @@ describe('job pool', () => {
     assert.deepEqual(events, ['executing', 'scheduling', 'closing', 'closed', 'listener closed']);
     await assert.rejects(jobs.execute(), PoolClosedError);
   });
+
+  it('close() during execute cancels the unfinished jobs; execute() resolves and the records stay', T, async () => {
+    const jobs = await create({ concurrency: 1 });
+    const a = jobs.submit('timed', [0, 50]);
+    const b = jobs.submit('timed', [1, 1], { dependsOn: [a] });
+    const statuses: string[] = [];
+    jobs.addListener((e) => void (e.type === 'pool-status' && statuses.push(e.status)));
+    const run = jobs.execute();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await jobs.close();
+    await run;
+    assert.deepEqual([a.status, b.status], ['cancelled', 'cancelled']);
+    assert.equal((a.error as Error).message, 'job 0 (timed) cancelled: the pool closed');
+    assert.deepEqual(statuses, ['executing', 'closing', 'closed']);
+    assert.equal(jobs.status, 'closed');
+  });
 });

@@ -214,7 +214,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     for (const job of this.all) if (job.status === 'pending') this.evaluate(job);
     this.checkDone();
     await done;
-    this.setStatus('scheduling');
+    if ((this.state as PoolStatus) === 'executing') this.setStatus('scheduling'); // not when close() ended the run
     if (this.failures.length > 0) throw new WorkflowError(this.failures, this.all.length);
   }
 
