@@ -76,6 +76,15 @@ describe('job graphs', () => {
     });
   }
 
+  it('a failure at the head of a 20,000-job chain cancels the whole chain (no deep recursion)', T, async () => {
+    await using jobs = await JobPool.create(Jobs, { module, workers: 1 });
+    const chain: Job[] = [jobs.submit('fail', [0, 'head'])];
+    for (let i = 1; i < 20_000; i++) chain.push(jobs.submit('tiny', [i], { dependsOn: [chain[i - 1]!] }));
+    await assert.rejects(jobs.execute(), { name: 'WorkflowError', message: '1 of 20000 jobs failed; first: job 0 (fail): RangeError: head' });
+    assert.equal(chain.filter((j) => j.status === 'cancelled').length, 19_999);
+    assert.equal((chain.at(-1)!.error as Error).message, 'job 19999 (tiny) cancelled: its dependency job 19998 (tiny) was cancelled');
+  });
+
   it('schedule(): nodes run after the nodes they depend on, whatever order they are listed in', T, async () => {
     await using jobs = await JobPool.create(Jobs, { module, workers: 2 });
     const prepare: JobNode<JobPool<Jobs>> = { name: 'prepare', queue: (p) => void p.submit('timed', [0, 40]) };

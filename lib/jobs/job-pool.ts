@@ -10,7 +10,7 @@ import type { AnyFunction } from '../pool/types.ts';
 import { DependencyCycleError, JobCancelledError, WorkflowError } from './errors.ts';
 import { Job, isFinal, type JobEvent, type JobListener, type JobStatus, type PoolStatus } from './job.ts';
 import { dependencyOrder, type JobNode } from './schedule.ts';
-import type { JobOutcome, JobWorker } from './worker.ts';
+import { wallMicros, type JobOutcome, type JobWorker } from './worker.ts';
 
 /** Options of `JobPool.create`: the pool's options plus the job pool's own. */
 export interface JobPoolOptions extends PoolOptions<any> {
@@ -66,7 +66,9 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   private finishedAll: (() => void) | undefined;
   private readonly pingTimers = new Map<Job, ReturnType<typeof setTimeout>>();
   private scope: { deps: Job[]; cache: readonly string[] } | undefined;
-  private readonly runJob: (method: string, args: readonly unknown[]) => Promise<JobOutcome>;
+  private readonly runJob: (method: string, args: readonly unknown[], clock?: BigInt64Array) => Promise<JobOutcome>;
+  /** Thread and inline workers share memory with us: pings then read the job's clock (see schedulePing). */
+  private readonly sharedClock: boolean;
   readonly pingInterval: number;
   readonly failFast: boolean;
   readonly concurrency: number;
@@ -79,7 +81,8 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     for (const listener of options.listeners ?? []) this.listeners.add(listener);
     const remote = (pool.methods as unknown as Record<string, { one(...a: unknown[]): Promise<JobOutcome> }>).runJob;
     if (!remote) throw new ArgumentError('a job pool class must extend JobWorker (it has no runJob method)');
-    this.runJob = (method, args) => remote.one(method, args);
+    this.runJob = (method, args, clock) => (clock ? remote.one(method, args, clock) : remote.one(method, args));
+    this.sharedClock = this.pingInterval > 0 && (pool.info.kind === 'thread' || pool.info.kind === 'inline');
   }
 
   /**
@@ -261,8 +264,10 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     this.runningCount++;
     job.startedAt = performance.now();
     this.setJobStatus(job, 'running');
-    if (this.pingInterval > 0) this.schedulePing(job, 1);
-    this.runJob(job.method, job.args).then(
+    const clock = this.sharedClock ? new BigInt64Array(new SharedArrayBuffer(16)) : undefined;
+    if (clock) this.pingExactly(job, clock);
+    else if (this.pingInterval > 0) this.schedulePing(job, 1);
+    this.runJob(job.method, job.args, clock).then(
       (outcome) => {
         if (job.status !== 'running') return; // cancelled meanwhile: the result is dropped
         this.runningCount--;
@@ -280,18 +285,47 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   }
 
   /**
-   * Ping k is due k × pingInterval after the job started (drift-free). A timer that fires late still pings before
-   * the job's final status if the worker's measured duration says the ping was due (see finish).
+   * Ping k is due k × pingInterval after the job started (drift-free) and is sent half an interval later: a job
+   * whose result is on its way (it ended before the ping was due) then reaches its final status first, so no ping
+   * is sent for a job that had already ended unless its result arrives more than half an interval late. A timer
+   * that fires late is made up for at the end (see finish), from the duration the worker measured.
    */
   private schedulePing(job: Job, count: number): void {
-    const due = job.startedAt! + count * this.pingInterval;
+    const sendAt = job.startedAt! + count * this.pingInterval + this.pingInterval / 2;
     const timer = setTimeout(() => {
       if (job.status !== 'running') return;
       this.ping(job, count);
       this.schedulePing(job, count + 1);
-    }, Math.max(0, due - performance.now()));
+    }, Math.max(0, sendAt - performance.now()));
     timer.unref?.();
     this.pingTimers.set(job, timer);
+  }
+
+  /**
+   * Exact pings (thread and inline kinds): the worker writes the job's start and end to `clock` as they happen.
+   * Ping k is sent once k intervals have passed since the job started in its worker, unless the job had ended
+   * before that — whatever the delays of timers and messages.
+   */
+  private pingExactly(job: Job, clock: BigInt64Array): void {
+    let count = 1;
+    const arm = (ms: number) => {
+      const timer = setTimeout(check, Math.max(0, ms));
+      timer.unref?.();
+      this.pingTimers.set(job, timer);
+    };
+    const check = () => {
+      if (job.status !== 'running') return;
+      const start = Number(Atomics.load(clock, 0));
+      if (start === 0) return arm(Math.min(this.pingInterval, 5)); // not started in its worker yet
+      const due = start + count * this.pingInterval * 1000;
+      const now = wallMicros();
+      if (now < due) return arm((due - now) / 1000);
+      const end = Number(Atomics.load(clock, 1));
+      if (end !== 0 && end < due) return; // it ended before this ping was due; its result is on the way
+      this.ping(job, count++);
+      check();
+    };
+    arm(this.pingInterval);
   }
 
   private ping(job: Job, count: number): void {
@@ -315,7 +349,16 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     for (const key of job.cache) this.releaseCache(key);
     for (const dependent of job.dependents) {
       dependent.waitingFor--;
-      this.evaluate(dependent);
+      this.toEvaluate.push(dependent);
+    }
+    // A worklist instead of recursion: a failure at the head of a 10,000-job chain cancels it without deep stacks.
+    if (!this.evaluating) {
+      this.evaluating = true;
+      try {
+        for (let next = this.toEvaluate.pop(); next; next = this.toEvaluate.pop()) this.evaluate(next);
+      } finally {
+        this.evaluating = false;
+      }
     }
     if (status === 'failed' && this.failFast) {
       for (const other of this.all) if (!isFinal(other.status)) this.cancel(other, `cancelled: fail-fast after job ${job.id} (${job.name}) failed`);
@@ -342,6 +385,8 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   }
 
   private pendingFrees = 0;
+  private readonly toEvaluate: Job[] = [];
+  private evaluating = false;
 
   /** execute() resolves once every job ended and every cache free it caused is done. */
   private checkDone(): void {

@@ -51,14 +51,32 @@ export class JobWorker {
     return keys.filter((key) => this.#cache.delete(key));
   }
 
-  /** Called by the job pool: runs one job and times it. Not a job function itself. */
-  async runJob(method: string, args: unknown[]): Promise<JobOutcome> {
+  /**
+   * Called by the job pool: runs one job and times it. With `clock` (thread and inline kinds), the job's start and
+   * end (wall-clock microseconds) are also written to that shared memory as they happen, so the pool's pings can
+   * tell exactly whether the job was still running when a ping fell due.
+   */
+  async runJob(method: string, args: unknown[], clock?: BigInt64Array): Promise<JobOutcome> {
     const fn = (this as unknown as Record<string, unknown>)[method];
     if (typeof fn !== 'function' || own.has(method)) throw new UnknownMethodError(method, jobMethodNames(this));
-    const started = performance.now();
-    const value = await (fn as (...a: unknown[]) => unknown).apply(this, args);
-    return { value, ms: performance.now() - started };
+    const started = wallMicros();
+    if (clock) Atomics.store(clock, 0, BigInt(started));
+    try {
+      const value = await (fn as (...a: unknown[]) => unknown).apply(this, args);
+      // One reading of the clock is the job's end: the same instant goes to the pings and to the measured duration.
+      const ended = wallMicros();
+      if (clock) Atomics.store(clock, 1, BigInt(ended));
+      return { value, ms: (ended - started) / 1000 };
+    } catch (error) {
+      if (clock) Atomics.store(clock, 1, BigInt(wallMicros()));
+      throw error;
+    }
   }
+}
+
+/** Wall-clock microseconds, comparable between the threads of a process. */
+export function wallMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 function jobMethodNames(instance: object): string[] {
