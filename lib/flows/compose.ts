@@ -6,7 +6,13 @@ import { ArgumentError } from '../pool/errors.ts';
 import { functionStage } from './stages.ts';
 import { Counters, throwIfAborted, type Flow, type FlowDescription, type Member, type RunContext } from './types.ts';
 
-/** A Flow as is; a plain function as an in-thread stage. */
+/**
+ * A Flow as is; a plain function as an in-thread stage.
+ *
+ * @example
+ * const f = toFlow((x: number) => x + 1);
+ * await f.run(1); // 2
+ */
 export function toFlow<I, O>(member: Member<I, O>): Flow<I, O> {
   if (typeof member === 'function') return functionStage(member) as Flow<I, O>;
   if (member && typeof member === 'object' && typeof member.run === 'function' && typeof member.start === 'function') return member;
@@ -85,7 +91,12 @@ class Sequential extends Composite {
   }
 }
 
-/** Options of an ensemble. */
+/**
+ * Options of an ensemble.
+ *
+ * @example
+ * const tolerant = ensemble([a, b], { failFast: false, name: 'features' });
+ */
 export interface EnsembleOptions {
   /**
    * true (default): the first member error rejects the item at once. false: wait for every member and return

@@ -10,7 +10,12 @@ import type { AnyClass } from '../pool/types.ts';
 import { Batcher } from './batcher.ts';
 import { Counters, throwIfAborted, type Flow, type FlowDescription, type RunContext } from './types.ts';
 
-/** Options of a worker stage: the pool's options plus which method to call and how to batch. */
+/**
+ * Options of a worker stage: the pool's options plus which method to call and how to batch.
+ *
+ * @example
+ * const options: WorkerStageOptions = { module, kind: 'process', workers: 2, method: 'predict', batchSize: 16, batchWaitMs: 5 };
+ */
 export interface WorkerStageOptions extends PoolOptions<any> {
   /** The method each input is passed to. Default 'call' (mpservice's `Worker.call`). */
   method?: string;
@@ -99,7 +104,14 @@ export function workerStage<C extends AnyClass>(Class: C, options: WorkerStageOp
   return new WorkerStage(Class, options);
 }
 
-/** What `workerStage` returns. */
+/**
+ * What `workerStage` returns: a Flow whose `pool` exists between start and stop.
+ *
+ * @example
+ * const stage: WorkerStage = workerStage(Model, { module });
+ * await stage.start();
+ * console.log(stage.pool!.info.size, stage.batchSizes);
+ */
 export class WorkerStage extends PoolBackedStage {
   protected readonly type = 'worker';
   private created: ProxyPool<any> | undefined;
@@ -148,7 +160,12 @@ export function poolStage(pool: ProxyPool<any>, options: { method?: string; batc
   return new PoolStage(pool, options);
 }
 
-/** What `poolStage` returns. */
+/**
+ * What `poolStage` returns: a Flow over a pool the caller owns.
+ *
+ * @example
+ * const stage: PoolStage = poolStage(pool, { method: 'predict' });
+ */
 export class PoolStage extends PoolBackedStage {
   protected readonly type = 'pool';
 

@@ -3,7 +3,13 @@
  * Flows are specifications first (like mpservice's servlets): nothing runs until `start()`, which a Server calls.
  */
 
-/** Per-item context handed down a flow: the caller's cancellation (a Server aborts it when a call times out). */
+/**
+ * Per-item context handed down a flow: the caller's cancellation (a Server aborts it when a call times out).
+ *
+ * @example
+ * const controller = new AbortController();
+ * const y = await flow.run(x, { signal: controller.signal });
+ */
 export interface RunContext {
   /**
    * Aborted when the caller no longer wants the result. Compositions check it between members, so later stages
@@ -12,7 +18,13 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-/** A snapshot of a flow member for debugging: its kind, its counters, and its members. */
+/**
+ * A snapshot of a flow member for debugging: its kind, its counters, and its members.
+ *
+ * @example
+ * const d = flow.describe();
+ * console.log(d.type, d.inFlight, d.members?.map((m) => `${m.name}: ${m.done} done`));
+ */
 export interface FlowDescription {
   /** 'sequential', 'ensemble', 'switch', 'worker', 'pool', 'function' or 'pass-through'. */
   type: string;
@@ -50,7 +62,12 @@ export interface Flow<I = any, O = any> {
   describe(): FlowDescription;
 }
 
-/** Anything usable as a flow member: a Flow, or a plain function (an in-thread stage). */
+/**
+ * Anything usable as a flow member: a Flow, or a plain function (an in-thread stage).
+ *
+ * @example
+ * const members: Member[] = [workerStage(GetLen, { module }), (n: number) => n * 2];
+ */
 export type Member<I = any, O = any> = Flow<I, O> | ((input: I) => O | Promise<O>);
 
 /** Counters shared by every member type. */

@@ -6,7 +6,12 @@
  */
 import type { JobEvent, JobListener, JobStatus } from './job.ts';
 
-/** Where and how the console listener draws. */
+/**
+ * Where and how the console listener draws.
+ *
+ * @example
+ * jobs.addListener(await consoleListener({ stream: process.stdout, redrawMs: 250, title: 'placement' }));
+ */
 export interface ConsoleListenerOptions {
   /** Default: process.stderr. A TTY gets a live frame; anything else gets plain lines. */
   stream?: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };

@@ -12,7 +12,12 @@ import { Job, isFinal, type JobEvent, type JobListener, type JobStatus, type Poo
 import { dependencyOrder, type JobNode } from './schedule.ts';
 import { wallMicros, type JobOutcome, type JobWorker } from './worker.ts';
 
-/** Options of `JobPool.create`: the pool's options plus the job pool's own. */
+/**
+ * Options of `JobPool.create`: the pool's options plus the job pool's own.
+ *
+ * @example
+ * const jobs = await JobPool.create(Model, { module, workers: 4, pingInterval: 500, failFast: true, concurrency: 8 });
+ */
 export interface JobPoolOptions extends PoolOptions<any> {
   /** Milliseconds between pings of a running job (0: none). Default 1000. */
   pingInterval?: number;
@@ -24,7 +29,12 @@ export interface JobPoolOptions extends PoolOptions<any> {
   listeners?: JobListener<JobPool<any>>[];
 }
 
-/** Options of one `submit`. */
+/**
+ * Options of one `submit`.
+ *
+ * @example
+ * jobs.submit('connect', [chunk], { dependsOn: [placement], cache: ['table'], name: `connect ${chunk}` });
+ */
 export interface SubmitOptions {
   /** Jobs of this pool that must succeed before this one starts; if one fails or is cancelled, this one is cancelled. */
   dependsOn?: readonly Job<any>[];
@@ -34,12 +44,27 @@ export interface SubmitOptions {
   name?: string;
 }
 
-/** Job functions: the class's methods, without JobWorker's own. */
+/**
+ * Job functions: the class's methods, without JobWorker's own.
+ *
+ * @example
+ * type Names = JobMethodNames<Network>; // 'place' | 'connect' | 'densityTable'
+ */
 export type JobMethodNames<T> = Exclude<{ [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] & string, keyof JobWorker>;
 
-/** The arguments of job function M of T. */
+/**
+ * The arguments of job function M of T.
+ *
+ * @example
+ * type PlaceArgs = JobArgs<Network, 'place'>; // [chunk: number]
+ */
 export type JobArgs<T, M extends keyof T> = T[M] extends AnyFunction ? Parameters<T[M]> : never;
-/** What job function M of T resolves to. */
+/**
+ * What job function M of T resolves to.
+ *
+ * @example
+ * type Placed = JobResult<Network, 'place'>;
+ */
 export type JobResult<T, M extends keyof T> = T[M] extends AnyFunction ? Awaited<ReturnType<T[M]>> : never;
 
 /**

@@ -1,8 +1,18 @@
 /** A job's record and the events a job pool's listeners hear. */
 
-/** pending → queued → running → success | failed; any non-final status can become cancelled. */
+/**
+ * pending → queued → running → success | failed; any non-final status can become cancelled.
+ *
+ * @example
+ * const done = (s: JobStatus) => s === 'success' || s === 'failed' || s === 'cancelled';
+ */
 export type JobStatus = 'pending' | 'queued' | 'running' | 'success' | 'failed' | 'cancelled';
-/** scheduling (accepting jobs) → executing → scheduling ... → closing → closed. */
+/**
+ * scheduling (accepting jobs) → executing → scheduling ... → closing → closed.
+ *
+ * @example
+ * if (jobs.status === 'executing') console.log('busy');
+ */
 export type PoolStatus = 'scheduling' | 'executing' | 'closing' | 'closed';
 
 /** True for the statuses a job never leaves. */
@@ -54,7 +64,12 @@ export class Job<R = unknown> {
   }
 }
 
-/** What a listener hears. `pool` is the JobPool that emitted it. */
+/**
+ * What a listener hears. `pool` is the JobPool that emitted it.
+ *
+ * @example
+ * jobs.addListener((e: JobEvent) => { if (e.type === 'ping') console.log(`${e.job.name}: ${e.elapsedMs} ms`); });
+ */
 export type JobEvent<P = unknown> =
   | { type: 'pool-status'; status: PoolStatus; previous: PoolStatus; pool: P }
   | { type: 'job-added'; job: Job; pool: P }

@@ -5,7 +5,12 @@
  */
 import { UnknownMethodError } from '../pool/errors.ts';
 
-/** What `runJob` sends back: the method's value and how long it ran in the worker. */
+/**
+ * What `runJob` sends back: the method's value and how long it ran in the worker.
+ *
+ * @example
+ * const { value, ms } = await pool.methods.runJob.one('place', [3]);
+ */
 export interface JobOutcome {
   value: unknown;
   /** Milliseconds the method ran, measured in the worker (pings are reconciled against it). */
@@ -74,7 +79,7 @@ export class JobWorker {
   }
 }
 
-/** Wall-clock microseconds, comparable between the threads of a process. */
+/** @internal Wall-clock microseconds, comparable between the threads of a process. */
 export function wallMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }

@@ -10,7 +10,12 @@ import type { Flow, FlowDescription, Member } from '../flows/types.ts';
 import { ServerBacklogFullError } from './errors.ts';
 import { streamThrough, type StreamOptions, type StreamItem } from './stream.ts';
 
-/** Options of `Server.start`. */
+/**
+ * Options of `Server.start`.
+ *
+ * @example
+ * const server = await Server.start(flow, { capacity: 8, backpressure: 'wait', timeout: 1000 });
+ */
 export interface ServerOptions {
   /** Items in flight at most (calls and stream items together). Default 256. */
   capacity?: number;
@@ -20,7 +25,12 @@ export interface ServerOptions {
   timeout?: number;
 }
 
-/** Options of one `server.call`. */
+/**
+ * Options of one `server.call`.
+ *
+ * @example
+ * await server.call(x, { timeout: 200, backpressure: 'reject' });
+ */
 export interface ServerCallOptions {
   /** Milliseconds until the call rejects with TimeoutError (waiting for capacity included). */
   timeout?: number;
@@ -28,7 +38,12 @@ export interface ServerCallOptions {
   backpressure?: 'wait' | 'reject';
 }
 
-/** The debug view: capacity, load, lifetime counters and the flow's own counters. */
+/**
+ * The debug view: capacity, load, lifetime counters and the flow's own counters.
+ *
+ * @example
+ * const { inFlight, waiting, abandonedRunning, flow } = server.debugInfo();
+ */
 export interface ServerDebugInfo {
   capacity: number;
   inFlight: number;

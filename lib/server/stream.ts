@@ -3,7 +3,12 @@
  * when the window has room, so a consumer that stops early leaves the rest of the input unread.
  */
 
-/** Options of `server.stream`. */
+/**
+ * Options of `server.stream`.
+ *
+ * @example
+ * for await (const r of server.stream(xs, { ordered: false, returnInputs: true, returnErrors: true })) console.log(r.input, r.value ?? r.error);
+ */
 export interface StreamOptions {
   /** Results in input order (default true); false: as they finish. */
   ordered?: boolean;
@@ -13,7 +18,12 @@ export interface StreamOptions {
   returnErrors?: boolean;
 }
 
-/** What `stream` yields for the given options. */
+/**
+ * What `stream` yields for the given options.
+ *
+ * @example
+ * type Item = StreamItem<string, number, { returnInputs: true }>; // { input: string; value: number }
+ */
 export type StreamItem<I, O, S extends StreamOptions> = S extends { returnInputs: true }
   ? S extends { returnErrors: true }
     ? { input: I; value: O; error?: undefined } | { input: I; value?: undefined; error: unknown }
