@@ -10,7 +10,8 @@ import type { AnyFunction } from '../pool/types.ts';
 import { DependencyCycleError, JobCancelledError, WorkflowError } from './errors.ts';
 import { Job, isFinal, type JobEvent, type JobListener, type JobStatus, type PoolStatus } from './job.ts';
 import { dependencyOrder, type JobNode } from './schedule.ts';
-import { wallMicros, type JobOutcome, type JobWorker } from './worker.ts';
+import type { JobOutcome, JobWorker } from './worker.ts';
+import { PingClock } from './pings.ts';
 
 /**
  * Options of `JobPool.create`: the pool's options plus the job pool's own.
@@ -89,11 +90,9 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   private readonly cacheUsers = new Map<string, number>();
   private readonly failures: Job[] = [];
   private finishedAll: (() => void) | undefined;
-  private readonly pingTimers = new Map<Job, ReturnType<typeof setTimeout>>();
+  private readonly pings: PingClock;
   private scope: { deps: Job[]; cache: readonly string[] } | undefined;
   private readonly runJob: (method: string, args: readonly unknown[], clock?: BigInt64Array) => Promise<JobOutcome>;
-  /** Thread and inline workers share memory with us: pings then read the job's clock (see schedulePing). */
-  private readonly sharedClock: boolean;
   readonly pingInterval: number;
   readonly failFast: boolean;
   readonly concurrency: number;
@@ -107,7 +106,8 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     const remote = (pool.methods as unknown as Record<string, { one(...a: unknown[]): Promise<JobOutcome> }>).runJob;
     if (!remote) throw new ArgumentError('a job pool class must extend JobWorker (it has no runJob method)');
     this.runJob = (method, args, clock) => (clock ? remote.one(method, args, clock) : remote.one(method, args));
-    this.sharedClock = this.pingInterval > 0 && (pool.info.kind === 'thread' || pool.info.kind === 'inline');
+    const shared = pool.info.kind === 'thread' || pool.info.kind === 'inline';
+    this.pings = new PingClock(this.pingInterval, shared, (job, count) => this.ping(job, count));
   }
 
   /**
@@ -289,9 +289,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     this.runningCount++;
     job.startedAt = performance.now();
     this.setJobStatus(job, 'running');
-    const clock = this.sharedClock ? new BigInt64Array(new SharedArrayBuffer(16)) : undefined;
-    if (clock) this.pingExactly(job, clock);
-    else if (this.pingInterval > 0) this.schedulePing(job, 1);
+    const clock = this.pings.start(job);
     this.runJob(job.method, job.args, clock).then(
       (outcome) => {
         if (job.status !== 'running') return; // cancelled meanwhile: the result is dropped
@@ -309,62 +307,14 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     );
   }
 
-  /**
-   * Ping k is due k × pingInterval after the job started (drift-free) and is sent half an interval later: a job
-   * whose result is on its way (it ended before the ping was due) then reaches its final status first, so no ping
-   * is sent for a job that had already ended unless its result arrives more than half an interval late. A timer
-   * that fires late is made up for at the end (see finish), from the duration the worker measured.
-   */
-  private schedulePing(job: Job, count: number): void {
-    const sendAt = job.startedAt! + count * this.pingInterval + this.pingInterval / 2;
-    const timer = setTimeout(() => {
-      if (job.status !== 'running') return;
-      this.ping(job, count);
-      this.schedulePing(job, count + 1);
-    }, Math.max(0, sendAt - performance.now()));
-    timer.unref?.();
-    this.pingTimers.set(job, timer);
-  }
-
-  /**
-   * Exact pings (thread and inline kinds): the worker writes the job's start and end to `clock` as they happen.
-   * Ping k is sent once k intervals have passed since the job started in its worker, unless the job had ended
-   * before that — whatever the delays of timers and messages.
-   */
-  private pingExactly(job: Job, clock: BigInt64Array): void {
-    let count = 1;
-    const arm = (ms: number) => {
-      const timer = setTimeout(check, Math.max(0, ms));
-      timer.unref?.();
-      this.pingTimers.set(job, timer);
-    };
-    const check = () => {
-      if (job.status !== 'running') return;
-      const start = Number(Atomics.load(clock, 0));
-      if (start === 0) return arm(Math.min(this.pingInterval, 5)); // not started in its worker yet
-      const due = start + count * this.pingInterval * 1000;
-      const now = wallMicros();
-      if (now < due) return arm((due - now) / 1000);
-      const end = Number(Atomics.load(clock, 1));
-      if (end !== 0 && end < due) return; // it ended before this ping was due; its result is on the way
-      this.ping(job, count++);
-      check();
-    };
-    arm(this.pingInterval);
-  }
-
   private ping(job: Job, count: number): void {
     job.pings = count;
     this.emit({ type: 'ping', job, count, elapsedMs: count * this.pingInterval, running: this.runningCount, pool: this });
   }
 
   private finish(job: Job, status: JobStatus, result?: unknown, error?: unknown): void {
-    clearTimeout(this.pingTimers.get(job));
-    this.pingTimers.delete(job);
-    if (status === 'success' && this.pingInterval > 0 && job.durationMs !== undefined) {
-      const due = Math.floor(job.durationMs / this.pingInterval);
-      while (job.pings < due) this.ping(job, job.pings + 1);
-    }
+    this.pings.stop(job);
+    if (status === 'success' && job.durationMs !== undefined) this.pings.catchUp(job, job.durationMs);
     job.result = result;
     job.error = error;
     job.endedAt = performance.now();
