@@ -49,3 +49,7 @@ export { NotEnoughHostsError, PayloadTooLargeError, RemoteConnectionError } from
 export * from './collectives/index.ts';
 export * from './partition/index.ts';
 export * from './services/index.ts';
+
+export * from './flows/index.ts';
+export * from './server/index.ts';
+export * from './jobs/index.ts';
