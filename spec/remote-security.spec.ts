@@ -115,7 +115,7 @@ describe('remote security', { skip }, () => {
       const byId = new Map(responses.filter((r) => r[0] !== 0).map((r) => [r[0], r]));
       for (const id of [1, 2, 3]) {
         assert.equal(byId.get(id)[1], 2, `request ${id} must fail`);
-        assert.match(byId.get(id)[2].message, /is not a method of this instance; available: .*whoami/);
+        assert.match(byId.get(id)[2].message, /is neither a method nor an exposed service function of this instance; available: .*whoami/);
       }
       assert.match(byId.get(4)[2].message, /"__proto__" is reserved and cannot be read or written remotely/);
       assert.deepEqual(byId.get(5).slice(0, 3), [5, 1, 4]);
