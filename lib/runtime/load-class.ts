@@ -1,6 +1,5 @@
 /** Finding the user's class inside a worker: by module URL and export name, or among classes given to `expose()`. */
 import type { InitPayload } from '../protocol/messages.ts';
-import { evaluateShipped } from './shipped-class.ts';
 
 type AnyClass = new (...args: any[]) => object;
 
@@ -21,7 +20,8 @@ export function pickExport(exports: Record<string, unknown>, exportName: string,
 }
 
 export async function importClass(init: InitPayload): Promise<AnyClass> {
-  if (init.source) return evaluateShipped(init.source, init.exportName);
+  // Loaded only for shipSource pools: every worker's start-up pays for each module of the runtime it imports.
+  if (init.source) return (await import('./shipped-class.ts')).evaluateShipped(init.source, init.exportName);
   if (!init.module) throw new TypeError('this worker was started without a module and no class was exposed in it');
   let exports: Record<string, unknown>;
   try {

@@ -19,11 +19,6 @@ export const threadKind: WorkerKind = {
 function startBootstrap(spec: SpawnSpec): Worker {
   const entry = runtimeEntryUrl('thread-entry');
   const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
-  if (!needsTsx) {
-    // Plain JavaScript starts from the ESM entry itself: a CommonJS eval script that then import()s the entry
-    // costs a worker ~15–35 ms more start-up on Node 20 (docs/design.md, "Start-up").
-    return new (threads().Worker)(new URL(entry), { resourceLimits: spec.resourceLimits, execArgv: workerExecArgv(false, true) });
-  }
   return new (threads().Worker)(bootstrapSource, {
     eval: true,
     workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
