@@ -14,6 +14,8 @@ export type {
   CloseOptions,
   FieldNames,
   MapArgs,
+  HostArgs,
+  StandsFor,
   MethodNames,
   PoolApi,
   PoolInfo,

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectiveAbortedError, ProxyPool, TimeoutError, type Communicator, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
+import { CollectiveAbortedError, ProxyPool, TimeoutError, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
 import { CollectiveModel } from '../.test-build/spec/fixtures/collective-model.js';
 import { T, kinds } from './helpers/kinds.ts';
 
@@ -128,8 +128,8 @@ for (const kind of kinds) {
 
     it("a timed-out collective call with onCancel 'terminate' leaves nobody waiting, and the respawned pool works", T, async () => {
       await using timed = await ProxyPool.create(CollectiveModel, { workers: 3, kind: kind as 'thread', module, respawn: true });
-      // The proxy's types see the method's Communicator parameter; the group stands in for it (see onFirst above).
-      const group = () => collective(timed) as unknown as Communicator;
+      // Typed: the proxy accepts the group where the method takes a Communicator.
+      const group = () => collective(timed);
       // Rank 0 dawdles for 10 s before throwing; ranks 1 and 2 wait in a barrier until the call times out.
       await assert.rejects(timed.with({ timeout: 300, onCancel: 'terminate' }).throwBeforeBarrier(group(), 0, 10_000), TimeoutError);
       assert.deepEqual(await timed.everything(group()), expectedEverything(3));

@@ -2,8 +2,9 @@
 import { toHandle, type Shareable } from '../protocol/value-codec.ts';
 import { coreOf } from '../pool/core-access.ts';
 import { ArgumentError } from '../pool/errors.ts';
-import { COLLECTIVE_TAG, type CollectiveHandle } from './comm.ts';
+import { COLLECTIVE_TAG, type CollectiveHandle, type Communicator } from './comm.ts';
 import { Session } from './hub.ts';
+import type { StandsFor } from '../pool/types.ts';
 
 /**
  * A collective group for ONE call: pass it as an argument; each participating worker's method receives a
@@ -14,7 +15,9 @@ import { Session } from './hub.ts';
  * const group = collective(pool);
  * const results = await pool.simulate(group, 100); // each worker's simulate(comm, steps) gets a Communicator
  */
-export class CollectiveGroup implements Shareable {
+export class CollectiveGroup implements Shareable, StandsFor<Communicator> {
+  /** Type only: the proxy accepts a group wherever the method takes a Communicator. */
+  declare readonly __objectproxypool_stands_for__: Communicator;
   /** @internal */
   constructor(private readonly session: Session) {}
 

@@ -68,13 +68,26 @@ export type CallResult<R, O extends CallOptions> = O extends { settle: 'all' }
   ? PromiseSettledResult<Awaited<R>>[]
   : Awaited<R>[];
 
+/**
+ * A host-side value that a worker receives as a `T`: a layer's stand-in, such as a collective group, which each
+ * participant's method gets as its Communicator. The property exists only in the type.
+ */
+export interface StandsFor<T> {
+  readonly __objectproxypool_stands_for__: T;
+}
+
+/** A method's parameters as the host passes them: each one, or a stand-in for it. */
+export type HostArgs<P extends readonly unknown[]> = { [I in keyof P]: P[I] | StandsFor<P[I]> };
+
 /** One iterable per parameter of the method; `repeat(x)` for a constant. */
-export type MapArgs<P extends readonly unknown[]> = { [I in keyof P]: Iterable<P[I]> | Repeat<P[I]> };
+export type MapArgs<P extends readonly unknown[]> = {
+  [I in keyof P]: Iterable<P[I] | StandsFor<P[I]>> | Repeat<P[I] | StandsFor<P[I]>>;
+};
 
 /** A method of the class as seen through the pool. */
 export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}> {
   /** Broadcast: run on every instance exactly once; results in worker order. */
-  (...args: Parameters<F>): Promise<CallResult<ReturnType<F>, O>>;
+  (...args: HostArgs<Parameters<F>>): Promise<CallResult<ReturnType<F>, O>>;
   /** map_args: task i receives the i-th element of each iterable; results in input order. */
   map(...args: MapArgs<Parameters<F>>): Promise<CallResult<ReturnType<F>, O>>;
   /**
@@ -82,7 +95,7 @@ export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}>
    * Calls issued together are spread over the workers and sent in batches, which is what makes many small
    * independent calls fast. Per-call options apply; `settle` does not (there is one result).
    */
-  one(...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  one(...args: HostArgs<Parameters<F>>): Promise<Awaited<ReturnType<F>>>;
 }
 
 /** All of T's methods as remote methods, with nothing of the pool's own API mixed in. */

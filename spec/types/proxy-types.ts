@@ -2,7 +2,7 @@
  * Type tests: this file is never run, only compiled by `tsc --noEmit` in `npm test`. Each `@ts-expect-error`
  * line must fail to compile (tsc reports an unused directive otherwise), and each `Expect<Equal<...>>` must hold.
  */
-import { ProxyPool, range, repeat, type PoolProxy } from '../../lib/index.ts';
+import { ProxyPool, collective, range, repeat, type Communicator, type PoolProxy } from '../../lib/index.ts';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -106,5 +106,24 @@ async function creation() {
   return p;
 }
 
+class Collective {
+  async simulate(comm: Communicator, steps: number): Promise<number> {
+    await comm.barrier();
+    return comm.rank + steps;
+  }
+}
+
+async function collectives(pool: PoolProxy<Collective>) {
+  // A collective group stands in for the method's Communicator parameter: broadcast, map and one.
+  const each: number[] = await pool.simulate(collective(pool), 100);
+  await pool.with({ synchronize: true }).simulate.map(repeat(collective(pool, { workers: 2 })), range(2));
+  // @ts-expect-error a plain value is not a Communicator
+  await pool.simulate('comm', 100);
+  // @ts-expect-error a group stands in for a Communicator only, not for other parameters
+  await pool.simulate(collective(pool), collective(pool));
+  return each;
+}
+
 void checks;
 void creation;
+void collectives;
