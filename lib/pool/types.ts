@@ -71,12 +71,21 @@ export type CallResult<R, O extends CallOptions> = O extends { settle: 'all' }
 /**
  * A host-side value that a worker receives as a `T`: a layer's stand-in, such as a collective group, which each
  * participant's method gets as its Communicator. The property exists only in the type.
+ *
+ * @example
+ * class Model { async simulate(comm: Communicator, steps: number) { await comm.barrier(); return comm.rank; } }
+ * await pool.simulate(collective(pool), 100); // CollectiveGroup is a StandsFor<Communicator>
  */
 export interface StandsFor<T> {
   readonly __objectproxypool_stands_for__: T;
 }
 
-/** A method's parameters as the host passes them: each one, or a stand-in for it. */
+/**
+ * A method's parameters as the host passes them: each one, or a stand-in for it.
+ *
+ * @example
+ * type Args = HostArgs<[comm: Communicator, steps: number]>; // [Communicator | StandsFor<Communicator>, number | StandsFor<number>]
+ */
 export type HostArgs<P extends readonly unknown[]> = { [I in keyof P]: P[I] | StandsFor<P[I]> };
 
 /** One iterable per parameter of the method; `repeat(x)` for a constant. */
