@@ -26,6 +26,8 @@ export class WorkerSlot {
   alive = false;
   /** The instance is constructed. A respawned slot is alive (requests queue behind its Init) but not yet ready. */
   ready = false;
+  /** The instance has a dispose method (or we do not know yet): close() sends it the Close handshake. */
+  disposable = true;
   /** Set once the worker has exited or been terminated; further requests fail at once. */
   exitError: Error | undefined;
   /** Tasks completed on this worker (metrics and tests). */

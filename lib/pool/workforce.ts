@@ -124,6 +124,7 @@ export class Workforce {
         settle(response: Response) {
           if (response[1] === Status.Ready) {
             slot.ready = true;
+            slot.disposable = response[3] !== false;
             resolve(response[2]);
           }
           else if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'constructor'));
@@ -185,7 +186,8 @@ export class Workforce {
 
   private async disposeAndEnd(slot: WorkerSlot, graceMs: number): Promise<void> {
     try {
-      if (slot.alive) {
+      // A kind whose workers lose nothing by being ended skips the handshake when there is nothing to dispose.
+      if (slot.alive && (slot.disposable || !this.kind.endsCleanly)) {
         await new Promise<void>((resolve, reject) => {
           const id = this.nextId();
           const timer = setTimeout(resolve, graceMs);

@@ -37,7 +37,7 @@ export enum Status {
   Err = 2,
   /** `[id, Status.Chunk, results, errors: [taskIndex, EncodedError][] | 0, hasHandles]`. */
   Chunk = 3,
-  /** `[0, Status.Ready, methodNames]`: the instance is constructed. */
+  /** `[0, Status.Ready, methodNames, disposable]`: the instance is constructed (and has a dispose method or not). */
   Ready = 4,
   /** `[id, Status.Closed]`: the instance is disposed; the worker may now be ended. */
   Closed = 5,
@@ -84,6 +84,6 @@ export type Response =
   | [number, Status.Ok, unknown, boolean, startedAt?: number, runMs?: number]
   | [number, Status.Err, EncodedError]
   | [number, Status.Chunk, unknown[] | Float64Array, Array<[number, EncodedError]> | 0, boolean, startedAt?: number, runMs?: Float64Array]
-  | [0, Status.Ready, string[]]
+  | [0, Status.Ready, string[], disposable?: boolean]
   | [number, Status.Closed]
   | [number, Status.Up, string, unknown, boolean];

@@ -163,7 +163,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       attachContext(created, context);
       instance = created;
       callable = new Set(methodNamesOf(created));
-      send([0, Status.Ready, [...new Set([...callable, ...serviceFunctionNames(context)])]]);
+      // Whether close() must let the instance dispose itself: if not, a thread worker can simply be ended.
+      const target = created as Partial<AsyncDisposable & Disposable>;
+      const disposable = typeof target[Symbol.asyncDispose] === 'function' || typeof target[Symbol.dispose] === 'function';
+      send([0, Status.Ready, [...new Set([...callable, ...serviceFunctionNames(context)])], disposable]);
     } catch (error) {
       send([0, Status.Err, encodeError(error)]);
     }

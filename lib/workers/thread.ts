@@ -10,6 +10,7 @@ const threads = () => nodeBuiltin<typeof import('node:worker_threads')>('node:wo
 
 export const threadKind: WorkerKind = {
   name: 'thread',
+  endsCleanly: true,
   spawn(spec: SpawnSpec): WorkerChannel {
     const worker = spec.factory ? asWorker(spec.factory()) : startBootstrap(spec);
     return channelOf(worker);

@@ -17,6 +17,7 @@ import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-ki
 
 export const webKind: WorkerKind = {
   name: 'web',
+  endsCleanly: true,
   spawn(spec: SpawnSpec): WorkerChannel {
     const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
     if (typeof WebWorker !== 'function') {

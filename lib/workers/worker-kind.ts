@@ -36,5 +36,10 @@ export interface SpawnSpec {
 
 export interface WorkerKind {
   readonly name: string;
+  /**
+   * Ending a worker without the Close handshake loses nothing: no pipe to flush, no host to tell. close() then
+   * skips the handshake for instances without a dispose method (one round trip less per worker).
+   */
+  readonly endsCleanly?: boolean;
   spawn(spec: SpawnSpec): WorkerChannel;
 }
