@@ -185,8 +185,10 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
   // one chunk per worker, since more messages would cost more than any imbalance could. Known either from an
   // answered chunk of this map, or at once from the method's last map (two messages instead of a dozen nearly
   // halve a 1,000-task map of a trivial method; see docs/design.md, "Tiny maps").
+  const isTiny = (msPerTask: number, taskCount: number) => msPerTask * taskCount < TINY_REMAINDER_MS * ctx.slots.length;
+  const evenSize = (taskCount: number) => Math.ceil(taskCount / ctx.slots.length);
   const known = ctx.msPerTask.get(method);
-  let tinySize = known !== undefined && known * tasks.count < TINY_REMAINDER_MS * ctx.slots.length ? Math.ceil(tasks.count / ctx.slots.length) : 0;
+  let tinySize = known !== undefined && isTiny(known, tasks.count) ? evenSize(tasks.count) : 0;
   const perSlot = new Map<WorkerSlot, number>();
 
   const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
@@ -223,9 +225,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).
         const msPerTask = (performance.now() - sentAt) / (end - start);
         ctx.msPerTask.set(method, msPerTask);
-        if (!tinySize && msPerTask * (tasks.count - next) < TINY_REMAINDER_MS * ctx.slots.length) {
-          tinySize = Math.ceil((tasks.count - next) / ctx.slots.length);
-        }
+        if (!tinySize && isTiny(msPerTask, tasks.count - next)) tinySize = evenSize(tasks.count - next);
         if (response[1] === Status.Chunk) {
           const [, , results, errors, hasHandles] = response;
           const failed = new Set<number>();

@@ -166,7 +166,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       // Whether close() must let the instance dispose itself: if not, a thread worker can simply be ended.
       const target = created as Partial<AsyncDisposable & Disposable>;
       const disposable = typeof target[Symbol.asyncDispose] === 'function' || typeof target[Symbol.dispose] === 'function';
-      send([0, Status.Ready, [...new Set([...callable, ...serviceFunctionNames(context)])], disposable]);
+      send([0, Status.Ready, availableNames(), disposable]);
     } catch (error) {
       send([0, Status.Err, encodeError(error)]);
     }
@@ -176,6 +176,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     drainWaiting();
   };
 
+  /** The instance's methods and the service functions exposed for it: what the host's proxy may call. */
+  const availableNames = (): string[] => [...new Set([...callable, ...serviceFunctionNames(context)])];
+
   const methodOf = (name: string): ((...args: unknown[]) => unknown) => {
     if (!callable.has(name)) {
       // Methods can be added to the instance after construction; look again before failing.
@@ -183,8 +186,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       else {
         const service = findServiceFunction(context, name);
         if (service) return service as (...args: unknown[]) => unknown;
-        const available = [...new Set([...callable, ...serviceFunctionNames(context)])];
-        throw new TypeError(`${name} is neither a method nor an exposed service function of this instance; available: ${available.join(', ') || '(none)'}`);
+        throw new TypeError(`${name} is neither a method nor an exposed service function of this instance; available: ${availableNames().join(', ') || '(none)'}`);
       }
     }
     return instance![name];
@@ -244,7 +246,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     cancelled.delete(id);
     runningChunks.delete(id);
-    endCall(scope, errors ? (decodeError(errors[0]![1]) ?? new Error('failed')) : undefined);
+    if (scope) endCall(scope, errors ? (decodeError(errors[0]![1]) ?? new Error('failed')) : undefined);
     const packed = errors || foundHandles ? results : packNumbers(results);
     if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)]);
     else send([id, Status.Chunk, packed, errors, foundHandles]);
@@ -301,14 +303,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
           const fn = methodOf(method);
           let decoded = args;
           if (hasHandles) ({ scope, decoded } = decodeScoped(args));
-          if (timing) {
-            const startedAt = clock();
-            const result = callIn(context!, fn, instance, decoded);
-            reply(id, scope ? endCallWhenSettled(scope, result) : result, startedAt);
-          } else {
-            const result = callIn(context!, fn, instance, decoded);
-            reply(id, scope ? endCallWhenSettled(scope, result) : result);
-          }
+          const startedAt = timing ? clock() : undefined;
+          const result = callIn(context!, fn, instance, decoded);
+          reply(id, scope ? endCallWhenSettled(scope, result) : result, startedAt);
         } catch (error) {
           endCall(scope, error);
           send([id, Status.Err, encodeError(error)]);
