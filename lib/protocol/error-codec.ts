@@ -21,6 +21,8 @@ export interface EncodedError {
 /** A subclass of Error. */
 export type ErrorClass = new (...args: any[]) => Error;
 
+const REGISTRY = Symbol.for('objectproxypool.errorClasses');
+
 const builtins: Record<string, ErrorClass> = {
   Error,
   TypeError,
@@ -32,8 +34,14 @@ const builtins: Record<string, ErrorClass> = {
   AggregateError,
 };
 
-/** Classes known by name, shared by every pool in this realm. Built-ins are always known. */
-const registry = new Map<string, ErrorClass>(Object.entries(builtins));
+/**
+ * Classes known by name, shared by every pool in this realm. Built-ins are always known. The map lives on
+ * `globalThis` under a registered symbol: a thread worker's runtime is a bundled copy of this module
+ * (dist/runtime/thread-entry.cjs), and a class registered by user code through the package must reach it.
+ */
+const registry: Map<string, ErrorClass> = ((globalThis as { [REGISTRY]?: Map<string, ErrorClass> })[REGISTRY] ??= new Map(
+  Object.entries(builtins),
+));
 
 /**
  * Make a custom error class come back as itself when a worker throws it.

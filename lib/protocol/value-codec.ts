@@ -31,7 +31,11 @@ export class UncloneableValueError extends TypeError {
 }
 
 const MessagePortClass = (globalThis as { MessagePort?: new () => object }).MessagePort;
-const revivers = new Map<string, (handle: Handle) => unknown>();
+// On `globalThis` so that the bundled copy of this module in a thread worker's runtime and the package's own
+// modules (which register the revivers of SharedArrayWrapper, locks, ...) share one table.
+const REVIVERS = Symbol.for('objectproxypool.handleRevivers');
+type Reviver = (handle: Handle) => unknown;
+const revivers: Map<string, Reviver> = ((globalThis as { [REVIVERS]?: Map<string, Reviver> })[REVIVERS] ??= new Map());
 
 export function registerHandleReviver(tag: string, revive: (handle: Handle) => unknown): void {
   revivers.set(tag, revive);

@@ -2,7 +2,19 @@
  * A small seeded generator so that ensembles are reproducible: xoshiro128** (Blackman & Vigna), seeded through
  * splitmix32 so that nearby seeds give unrelated streams. Math.random cannot be seeded.
  */
+const BRAND = Symbol.for('objectproxypool.Rng');
+
 export class Rng {
+  /**
+   * `instanceof Rng` holds for generators made by any copy of this module: a thread worker's runtime is a bundled
+   * copy (dist/runtime/thread-entry.cjs), so the context's generator is not made by the class user code imports.
+   */
+  static [Symbol.hasInstance](this: Function, value: unknown): boolean {
+    if (this !== Rng) return Function.prototype[Symbol.hasInstance].call(this, value); // a subclass: the usual test
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: boolean })[BRAND] === true;
+  }
+  declare readonly [BRAND]: true;
+
   private s0: number;
   private s1: number;
   private s2: number;
@@ -66,3 +78,5 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+Object.defineProperty(Rng.prototype, BRAND, { value: true });

@@ -1,15 +1,38 @@
+import { nodeBuiltin } from './platform.ts';
+
 /**
  * How a thread worker starts. Node 20 cannot start a worker from a `.ts` file, even under `--import tsx`
  * (ERR_UNKNOWN_FILE_EXTENSION), so every worker starts from this small CommonJS script, which registers tsx's
- * loader when TypeScript is involved and then imports the runtime entry. Built output (`.js`) never needs tsx.
+ * loader when TypeScript is involved and then loads the runtime: the built package's one-file CommonJS bundle when
+ * there is one (`bundle`, a path), else the runtime's ES module entry (`entry`, a URL; running from source).
+ * Built output (`.js`) never needs tsx.
  */
 export const bootstrapSource = `
 const { workerData } = require('node:worker_threads');
 (async () => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
+  if (workerData.bundle) require(workerData.bundle);
+  else await import(workerData.entry);
 })().catch((error) => { setImmediate(() => { throw error; }); });
 `;
+
+let threadBundle: string | null | undefined;
+
+/**
+ * Path of dist/runtime/thread-entry.cjs (written by `npm run build`, scripts/bundle-runtime.mjs) when this module
+ * is the built one and the file exists. A worker compiles that one file in ~1 ms instead of linking the runtime's
+ * dozen ES modules (~10 ms of a ~60 ms start-up; docs/design.md, "Worker start-up").
+ */
+export function bundledThreadRuntime(): string | undefined {
+  if (threadBundle === undefined) {
+    const entry = runtimeEntryUrl('thread-entry');
+    const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
+    const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+    const path = entry.endsWith('.js') && entry.startsWith('file:') ? fileURLToPath(entry.replace(/\.js$/, '.cjs')) : null;
+    threadBundle = path !== null && existsSync(path) ? path : null;
+  }
+  return threadBundle ?? undefined;
+}
 
 /**
  * The host's execArgv minus what a worker must not inherit: tsx's loader when the worker runs only JavaScript

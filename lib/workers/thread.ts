@@ -2,7 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
-import { bootstrapSource, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
+import { bootstrapSource, bundledThreadRuntime, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
 import { nodeBuiltin } from './platform.ts';
 
 // node:worker_threads is fetched when a worker starts, not imported: this file is loaded in browsers too.
@@ -22,7 +22,7 @@ function startBootstrap(spec: SpawnSpec): Worker {
   const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
   return new (threads().Worker)(bootstrapSource, {
     eval: true,
-    workerData: { entry, tsx: needsTsx ? tsxLoaderUrl() : undefined },
+    workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined },
     resourceLimits: spec.resourceLimits,
     execArgv: workerExecArgv(false, true), // the bootstrap registers tsx itself when needed, once
   });
