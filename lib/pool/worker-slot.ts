@@ -32,9 +32,8 @@ export class WorkerSlot {
   exitError: Error | undefined;
   /** Tasks completed on this worker (metrics and tests). */
   tasksDone = 0;
-  /** The worker currently keeps the event loop alive; an idle check is scheduled (see Workforce's keepAlive). */
+  /** The worker currently keeps the event loop alive (see Workforce's keepAlive). */
   keptAlive = false;
-  idleCheck = false;
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -143,21 +142,23 @@ export class WorkerSlot {
 
   private receive(message: Response | Response[]): void {
     // A message is one response (a tuple starting with its id) or a batch of them.
-    const batch = typeof message[0] === 'number' ? [message as Response] : (message as Response[]);
-    for (const response of batch) {
-      const id = response[0];
-      const pending = this.pending.get(id);
-      if (!pending) {
-        // Only the worker's own messages miss the table (their ids are negative); answers to ended calls too.
-        if (response[1] === Status.Up) this.onUp?.(this, response);
-        continue;
-      }
-      if (this.timing) this.timing.record(response);
-      this.delete(id);
-      if (response[1] === Status.Ok) this.tasksDone++;
-      else if (response[1] === Status.Chunk) this.tasksDone += (response[2] as unknown[]).length;
-      pending.settle(response);
+    if (typeof message[0] === 'number') this.answer(message as Response);
+    else for (const response of message as Response[]) this.answer(response);
+  }
+
+  private answer(response: Response): void {
+    const id = response[0];
+    const pending = this.pending.get(id);
+    if (!pending) {
+      // Only the worker's own messages miss the table (their ids are negative); answers to ended calls too.
+      if (response[1] === Status.Up) this.onUp?.(this, response);
+      return;
     }
+    if (this.timing) this.timing.record(response);
+    this.delete(id);
+    if (response[1] === Status.Ok) this.tasksDone++;
+    else if (response[1] === Status.Chunk) this.tasksDone += (response[2] as unknown[]).length;
+    pending.settle(response);
   }
 
   delete(id: number): void {

@@ -19,9 +19,6 @@ import { nodeOnlyModule } from '../workers/platform.ts';
 
 const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind, web: webKind };
 
-/** Node's setImmediate; browsers have none, and there a web worker's keep-alive is a no-op anyway. */
-const afterTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
-
 /** What the pool's `onWorkerExit` option hears whenever a worker ends other than by close(). */
 export interface WorkerExitEvent {
   workerIndex: number;
@@ -34,29 +31,15 @@ export interface WorkerExitEvent {
 }
 
 /**
- * Busy workers keep the event loop alive, idle ones do not (a script that forgets close() still ends). Going idle
- * is acted on only once the current turn of the event loop is over: back-to-back calls (await one, issue the
- * next) then never pay for an unref and a ref per call.
+ * Busy workers keep the event loop alive, idle ones do not (a script that forgets close() still ends). The switch is
+ * made at once: a ref() and an unref() cost ~0.07 µs together, where deferring the unref to the end of the turn (as
+ * this once did) cost a setImmediate, ~1.8 µs, per call. Between the answer of one call and the next call issued
+ * by the awaiting code, no turn of the event loop passes, so the process cannot end there.
  */
 function keepAlive(slot: WorkerSlot, busy: boolean): void {
-  if (busy) {
-    if (!slot.keptAlive) {
-      slot.keptAlive = true;
-      slot.channel.setKeepAlive(true);
-    }
-    return;
-  }
-  if (slot.idleCheck) return;
-  slot.idleCheck = true;
-  const channel = slot.channel;
-  afterTurn(() => {
-    slot.idleCheck = false;
-    // A worker being ended is ref'd by terminate() until its exit is seen: never undo that.
-    if (slot.alive && slot.channel === channel && slot.inFlight === 0 && slot.keptAlive) {
-      slot.keptAlive = false;
-      channel.setKeepAlive(false);
-    }
-  });
+  if (slot.keptAlive === busy) return;
+  slot.keptAlive = busy;
+  slot.channel.setKeepAlive(busy);
 }
 
 export class Workforce {

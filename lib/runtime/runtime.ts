@@ -54,9 +54,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
     }
   };
+  // While a message is being handled, its answers wait for the flush at the end of the handler: no microtask.
+  let handling = false;
   const send = (response: Response) => {
     outbox.push(response);
-    if (!flushScheduled) {
+    if (!flushScheduled && !handling) {
       flushScheduled = true;
       queueMicrotask(flush);
     }
@@ -367,10 +369,15 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   };
 
   endpoint.onMessage((message) => {
-    if (typeof message[0] === 'number') handle(message as Request);
-    else for (const request of message as Request[]) handle(request);
-    // Answers to synchronous calls leave as soon as the message is handled, in one message.
-    if (outbox.length > 0) flush();
+    handling = true;
+    try {
+      if (typeof message[0] === 'number') handle(message as Request);
+      else for (const request of message as Request[]) handle(request);
+    } finally {
+      handling = false;
+      // Answers to synchronous calls leave as soon as the message is handled, in one message.
+      if (outbox.length > 0) flush();
+    }
   });
 }
 

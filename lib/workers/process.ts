@@ -63,6 +63,7 @@ function channelOf(child: ChildProcess): WorkerChannel {
       await exited;
     },
     setKeepAlive: (on) => {
+      if (terminating) return; // terminate() holds a ref until the exit is seen
       if (on) {
         child.ref();
         child.channel?.ref();

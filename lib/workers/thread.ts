@@ -1,5 +1,5 @@
 /** Kind `thread`: one worker_threads Worker per instance. */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { bootstrapSource, bundledThreadRuntime, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
@@ -12,20 +12,26 @@ export const threadKind: WorkerKind = {
   name: 'thread',
   endsCleanly: true,
   spawn(spec: SpawnSpec): WorkerChannel {
-    const worker = spec.factory ? asWorker(spec.factory()) : startBootstrap(spec);
-    return channelOf(worker);
+    if (spec.factory) return channelOf(asWorker(spec.factory()));
+    const { worker, port } = startBootstrap(spec);
+    return channelOf(worker, port);
   },
 };
 
-function startBootstrap(spec: SpawnSpec): Worker {
+function startBootstrap(spec: SpawnSpec): { worker: Worker; port: MessagePort } {
   const entry = runtimeEntryUrl('thread-entry');
   const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
-  return new (threads().Worker)(bootstrapSource, {
+  // The pool talks to its own workers over a dedicated MessageChannel rather than the Worker object: a Worker
+  // re-emits every message of its internal port as an event of its own, one more dispatch per answer.
+  const { port1, port2 } = new (threads().MessageChannel)();
+  const worker = new (threads().Worker)(bootstrapSource, {
     eval: true,
-    workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined },
+    workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined, port: port2 },
+    transferList: [port2],
     resourceLimits: spec.resourceLimits,
     execArgv: workerExecArgv(false, true), // the bootstrap registers tsx itself when needed, once
   });
+  return { worker, port: port1 };
 }
 
 function asWorker(value: unknown): Worker {
@@ -35,12 +41,20 @@ function asWorker(value: unknown): Worker {
   return value;
 }
 
-export function channelOf(worker: Worker): WorkerChannel {
+/** `port`: the pool's own channel to the worker (see startBootstrap); without it, the Worker's own messages. */
+export function channelOf(worker: Worker, port?: MessagePort): WorkerChannel {
   let exitHandler: ((info: ExitInfo) => void) | undefined;
+  let messageHandler: ((batch: Response[]) => void) | undefined;
   let lastError: unknown;
   let terminating = false;
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
+      if (port) {
+        // Node delivers what a worker posted to its parent before 'exit', but not what it posted to another
+        // port: take those answers now, so that a result sent just before an exit is not reported lost.
+        for (let m = threads().receiveMessageOnPort(port); m; m = threads().receiveMessageOnPort(port)) messageHandler?.(m.message);
+        port.close();
+      }
       resolve();
       if (!terminating) exitHandler?.({ code, error: lastError });
     });
@@ -49,8 +63,13 @@ export function channelOf(worker: Worker): WorkerChannel {
     lastError = error;
   });
   return {
-    post: (batch) => worker.postMessage(batch),
-    onMessage: (handler) => worker.on('message', handler as (batch: Response[]) => void),
+    post: (batch) => (port ?? worker).postMessage(batch),
+    onMessage: (handler) => {
+      messageHandler = handler as (batch: Response[]) => void;
+      if (!port) return void worker.on('message', messageHandler);
+      port.on('message', messageHandler);
+      port.unref(); // only the Worker's own ref decides whether it keeps the process alive (setKeepAlive)
+    },
     onExit: (handler) => {
       exitHandler = handler;
     },
@@ -60,6 +79,8 @@ export function channelOf(worker: Worker): WorkerChannel {
       await worker.terminate();
       await exited;
     },
-    setKeepAlive: (on) => (on ? worker.ref() : worker.unref()),
+    setKeepAlive: (on) => {
+      if (!terminating) on ? worker.ref() : worker.unref(); // terminate() holds a ref until the exit is seen
+    },
   };
 }
