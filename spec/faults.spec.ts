@@ -101,3 +101,20 @@ describe('faults [process only]', () => {
     assert.notEqual(pidAfter, pid0);
   });
 });
+
+describe('faults [thread only]', () => {
+  // Thread workers answer over a MessageChannel of the pool's own. Node promises that a worker's parentPort is
+  // drained before 'exit', but not other ports: the pool also takes what is left on its port at the exit (here the
+  // answer event has always come first; the drain is insurance for when it does not).
+  it('an answer posted just before the worker exits still resolves the call; the exit is still reported', T, async () => {
+    const exits: unknown[] = [];
+    await using pool = await faultyPool('thread', { workers: 1, respawn: true, onWorkerExit: (event) => exits.push(event) });
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await pool.answerThenExit.one(i), i);
+      // The next call must not go to the worker that is exiting: wait until the pool has seen the exit.
+      while (exits.length <= i) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal(exits.length, 20);
+    assert.deepEqual(await pool.ok(5), [5]);
+  });
+});
