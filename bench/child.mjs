@@ -144,7 +144,7 @@ const scenarios = {
     const mods = { objectproxypool: [entry, './workers/opp-model.mjs'], piscina: ['piscina'], tinypool: ['tinypool'], workerpool: ['workerpool'], comlink: ['comlink', 'comlink/dist/esm/node-adapter.mjs'], postMessage: [] };
     for (const m of mods[library]) await import(m);
     const cycles = quick ? 3 : 20;
-    const startup = [], close = [];
+    const startup = [], startupAll = [], close = [];
     let rssPerWorkerMB;
     for (let c = 0; c < cycles; c++) {
       globalThis.gc?.();
@@ -153,6 +153,10 @@ const scenarios = {
       const a = await create();
       await a.call('noop', 1);
       startup.push(performance.now() - t0);
+      if (a.broadcast) {
+        await a.broadcast('noop', 2);
+        startupAll.push(performance.now() - t0);
+      }
       if (c === 0) {
         // Every worker up and answering before reading memory.
         await Promise.all(Array.from({ length: WORKERS * 8 }, (_, i) => a.call('noop', i)));
@@ -163,7 +167,8 @@ const scenarios = {
       await a.close();
       close.push(performance.now() - t1);
     }
-    return { startup: stat(startup, 'ms'), close: stat(close, 'ms'), rssPerWorkerMB };
+    const all = startupAll.length ? stat(startupAll, 'ms') : na("can't: tasks cannot be addressed to a given worker");
+    return { startup: stat(startup, 'ms'), startupAll: all, close: stat(close, 'ms'), rssPerWorkerMB };
   },
 
   /** Growth: latency of one call versus the size of its Float64Array argument (structured clone). */

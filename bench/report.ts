@@ -54,6 +54,7 @@ const ROWS: Row[] = [
   { scenario: 'S4', key: 'shared_sum', label: 'S4 64 MB shared, sum' },
   { scenario: 'S5', key: 'run', label: 'S5 Monte Carlo π, 40 tasks' },
   { scenario: 'S6', key: 'startup', label: 'S6 start-up: create → first result' },
+  { scenario: 'S6', key: 'startupAll', label: 'S6 start-up: create → every worker answered' },
   { scenario: 'S6', key: 'close', label: 'S6 close' },
   { scenario: 'S6', key: 'rssPerWorkerMB', label: 'S6 RSS per worker' },
 ];
@@ -251,7 +252,11 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
 - **S5** Monte Carlo π, 4×10⁷ samples in 40 tasks, against the same kernel's single-thread time / 2 measured in the
   same process just before.
 - **S6** create → first result, and close, over 20 cycles after importing the library; RSS growth per worker on the
-  first cycle, with every worker answering.
+  first cycle, with every worker answering. objectproxypool's \`create()\` resolves only once every instance is
+  constructed (a constructor that throws rejects it), so its first result waits for the slowest worker to boot;
+  a peer's first task runs on whichever worker is up first (two workers booting together on 2 CPUs start 4–11 ms
+  apart). The row "every worker answered" (create → a call answered by each worker, for the libraries that can
+  address one) compares like with like.
 - **G1** latency of one call versus the size of its (cloned) Float64Array argument; **G2** broadcast round versus the
   number of workers (1, 2, 4, 8, on a ${m.nproc}-CPU machine).
 - **objectproxypool-remote** (S1–S3 only): the same calls with \`kind: 'remote'\` — its own nats-server on 127.0.0.1
