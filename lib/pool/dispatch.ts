@@ -228,6 +228,11 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
         if (!tinySize && isTiny(msPerTask, tasks.count - next)) tinySize = evenSize(tasks.count - next);
         if (response[1] === Status.Chunk) {
           const [, , results, errors, hasHandles] = response;
+          if (!errors && !hasHandles) {
+            job.tasksOk(start, results, slot.index);
+            fill();
+            return;
+          }
           const failed = new Set<number>();
           if (errors) {
             for (const [i, encodedError] of errors) {

@@ -71,6 +71,16 @@ export class Job {
     if (--this.remaining === 0) this.finish();
   }
 
+  /** `results` of the consecutive tasks from `start` (a map chunk in which none failed): one call, not one per task. */
+  tasksOk(start: number, results: ArrayLike<unknown>, workerIndex?: number): void {
+    if (this.done) return;
+    const n = results.length;
+    const values = this.values;
+    for (let i = 0; i < n; i++) values[start + i] = results[i];
+    this.count(workerIndex, n);
+    if ((this.remaining -= n) === 0) this.finish();
+  }
+
   taskFailed(index: number, error: unknown, workerIndex?: number): void {
     if (this.done) return;
     if (this.errors) this.count(workerIndex);
@@ -96,11 +106,11 @@ export class Job {
   private reportScheduled = false;
 
   /** Counts a finished task for onProgress; reports once per batch of answers (a microtask later). */
-  private count(workerIndex: number | undefined): void {
+  private count(workerIndex: number | undefined, tasks = 1): void {
     const { onProgress } = this.options;
     if (!onProgress) return;
     this.byWorker ??= [];
-    if (workerIndex !== undefined) this.byWorker[workerIndex] = (this.byWorker[workerIndex] ?? 0) + 1;
+    if (workerIndex !== undefined) this.byWorker[workerIndex] = (this.byWorker[workerIndex] ?? 0) + tasks;
     if (!this.reportScheduled) {
       this.reportScheduled = true;
       queueMicrotask(() => {

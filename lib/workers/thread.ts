@@ -50,8 +50,8 @@ export function channelOf(worker: Worker, port?: MessagePort): WorkerChannel {
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
       if (port) {
-        // Node delivers what a worker posted to its parent before 'exit', but not what it posted to another
-        // port: take those answers now, so that a result sent just before an exit is not reported lost.
+        // Node promises that what a worker posted to its parent arrives before 'exit', but promises nothing for
+        // other ports: take what is left now, so that a result sent just before an exit is never reported lost.
         for (let m = threads().receiveMessageOnPort(port); m; m = threads().receiveMessageOnPort(port)) messageHandler?.(m.message);
         port.close();
       }
