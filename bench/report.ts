@@ -62,6 +62,25 @@ const ROWS: Row[] = [
 const isStat = (m: unknown): m is Stat => !!m && typeof m === 'object' && 'median' in m;
 const isNa = (m: unknown): m is NotApplicable => !!m && typeof m === 'object' && 'na' in m;
 
+/**
+ * One result from a scenario's rounds (child processes): for each statistic the round whose median is the median of
+ * the rounds' medians (its p95 and counts travel with it); plain numbers, their median; anything else, the first
+ * round's. Rounds that failed are left out; if all failed, the first failure stands.
+ */
+export function mergeRounds(rounds: ChildResult[]): ChildResult {
+  const ok = rounds.filter((r) => !r.error && r.metrics);
+  if (ok.length <= 1) return ok[0] ?? rounds[0]!;
+  const middle = <T>(xs: T[], value: (x: T) => number): T => [...xs].sort((a, b) => value(a) - value(b))[(xs.length - 1) >> 1]!;
+  const metrics: Record<string, Metric> = {};
+  for (const key of Object.keys(ok[0]!.metrics!)) {
+    const values = ok.map((r) => r.metrics![key]);
+    if (values.every((v) => typeof v === 'number')) metrics[key] = middle(values as number[], (v) => v);
+    else if (values.every(isStat)) metrics[key] = middle(values as Stat[], (v) => v.median);
+    else metrics[key] = values[0];
+  }
+  return { ...ok[0]!, metrics, seconds: ok.reduce((sum, r) => sum + r.seconds, 0), rounds: ok.length };
+}
+
 export function fmtNum(x: number): string {
   const a = Math.abs(x);
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;

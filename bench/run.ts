@@ -15,7 +15,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderCharts } from './chart.ts';
-import { LIBRARY_NAMES, PEER_NAMES, SCENARIOS, type ChildResult, type Report, type Stat, renderMarkdown } from './report.ts';
+import { LIBRARY_NAMES, PEER_NAMES, SCENARIOS, type ChildResult, type Report, mergeRounds, renderMarkdown } from './report.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -51,7 +51,7 @@ const out = option('out') ?? `${root}bench/results/latest.json`;
 // run in several rounds, the libraries in alternating order, and each figure is the round with the median median.
 const roundsOption = option('rounds');
 const roundsOf = (scenario: string): number =>
-  quick ? 1 : roundsOption ? Math.max(1, Number(roundsOption)) : ({ S1: 5, S3: 5, S6: 5, S5: 3 } as Record<string, number>)[scenario] ?? 1;
+  roundsOption ? Math.max(1, Number(roundsOption)) : quick ? 1 : ({ S1: 5, S3: 5, S6: 5, S5: 3 } as Record<string, number>)[scenario] ?? 1;
 
 const entry = source ? new URL('../lib/index.ts', import.meta.url).href : new URL('../dist/index.js', import.meta.url).href;
 if (!source && !existsSync(fileURLToPath(entry))) {
@@ -110,25 +110,6 @@ for (const scenario of scenarios) {
     }
   }
   for (const library of libraries) results.push(mergeRounds(byLibrary.get(library)!));
-}
-
-/**
- * One result from a scenario's rounds: for each measured statistic the round whose median is the median of the
- * rounds' medians (its p95 and counts travel with it); plain numbers, their median.
- */
-function mergeRounds(rounds: ChildResult[]): ChildResult {
-  const ok = rounds.filter((r) => !r.error && r.metrics);
-  if (ok.length <= 1) return ok[0] ?? rounds[0]!;
-  const middle = <T>(xs: T[], value: (x: T) => number): T => [...xs].sort((a, b) => value(a) - value(b))[(xs.length - 1) >> 1]!;
-  const isStat = (v: unknown): v is Stat => typeof v === 'object' && v !== null && typeof (v as Stat).median === 'number';
-  const metrics: Record<string, unknown> = {};
-  for (const key of Object.keys(ok[0]!.metrics!)) {
-    const values = ok.map((r) => r.metrics![key]);
-    if (values.every((v) => typeof v === 'number')) metrics[key] = middle(values as number[], (v) => v);
-    else if (values.every(isStat)) metrics[key] = middle(values as Stat[], (v) => v.median);
-    else metrics[key] = values[0];
-  }
-  return { ...ok[0]!, metrics, seconds: ok.reduce((sum, r) => sum + r.seconds, 0), rounds: ok.length };
 }
 
 const report: Report = {
