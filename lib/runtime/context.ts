@@ -33,16 +33,21 @@ export function makeContext(data: WorkerContextData, hidden?: Record<symbol, unk
   return Object.freeze(context);
 }
 
-/** Runs `fn` with `context` as the current one; nested calls restore the previous (several inline instances share a thread). */
-export function withContext<R>(context: WorkerContext, fn: () => R): R {
-  const holder = globalThis as Holder;
-  const previous = holder[CURRENT];
-  holder[CURRENT] = context;
+/** Runs `fn` with `globalThis[key]` set to `value`, then restores what was there (nested runs unwind in order). */
+export function withGlobal<R>(key: symbol, value: unknown, fn: () => R): R {
+  const holder = globalThis as Record<symbol, unknown>;
+  const previous = holder[key];
+  holder[key] = value;
   try {
     return fn();
   } finally {
-    holder[CURRENT] = previous;
+    holder[key] = previous;
   }
+}
+
+/** Runs `fn` with `context` as the current one; nested calls restore the previous (several inline instances share a thread). */
+export function withContext<R>(context: WorkerContext, fn: () => R): R {
+  return withGlobal(CURRENT, context, fn);
 }
 
 /** `fn.apply(self, args)` with `context` current: withContext without a closure per call (the hot path). */

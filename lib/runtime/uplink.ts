@@ -7,7 +7,7 @@
  * (`onCallEnd`): a collective participant reports "done" or "failed" to the host that way, which is how the host
  * releases the other participants instead of letting them wait forever.
  */
-import type { WorkerContext } from './context.ts';
+import { withGlobal, type WorkerContext } from './context.ts';
 
 export interface Uplink {
   /** Sends `payload` under `topic` and resolves to the host's answer (rejects with the host's error). */
@@ -30,14 +30,7 @@ type Holder = { [SCOPE]?: DecodeScope };
 
 /** Runs `fn` (a decode) with `scope` current; revivers read it with `currentDecodeScope()`. */
 export function withDecodeScope<R>(scope: DecodeScope, fn: () => R): R {
-  const holder = globalThis as Holder;
-  const previous = holder[SCOPE];
-  holder[SCOPE] = scope;
-  try {
-    return fn();
-  } finally {
-    holder[SCOPE] = previous;
-  }
+  return withGlobal(SCOPE, scope, fn);
 }
 
 /** The scope of the call whose arguments are being decoded right now, if any. */
