@@ -1,5 +1,6 @@
 /** Finding the user's class inside a worker: by module URL and export name, or among classes given to `expose()`. */
 import type { InitPayload } from '../protocol/messages.ts';
+import type { RequireModule } from './require-module.ts';
 
 type AnyClass = new (...args: any[]) => object;
 
@@ -19,13 +20,14 @@ export function pickExport(exports: Record<string, unknown>, exportName: string,
   return value;
 }
 
-export async function importClass(init: InitPayload): Promise<AnyClass> {
+/** The pool's class in this worker; `requireModule` (Node workers: require-module.ts) loads it without the ES loader. */
+export async function importClass(init: InitPayload, requireModule?: RequireModule): Promise<AnyClass> {
   // Loaded only for shipSource pools: every worker's start-up pays for each module of the runtime it imports.
   if (init.source) return (await import('./shipped-class.ts')).evaluateShipped(init.source, init.exportName);
   if (!init.module) throw new TypeError('this worker was started without a module and no class was exposed in it');
   let exports: Record<string, unknown>;
   try {
-    exports = await import(init.module);
+    exports = requireModule?.(init.module) ?? (await import(init.module));
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(init.module.replace('file://', ''))) {

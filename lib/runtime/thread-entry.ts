@@ -5,7 +5,9 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
+import { requireModuleLoader } from './require-module.ts';
 
+const requireModule = requireModuleLoader(Boolean((workerData as { tsx?: string } | null)?.tsx));
 const port: MessagePort = (workerData as { port?: MessagePort } | null)?.port ?? parentPort!;
 serve(
   {
@@ -18,5 +20,5 @@ serve(
     },
     close: () => port.close(),
   },
-  importClass,
+  (init) => importClass(init, requireModule),
 );

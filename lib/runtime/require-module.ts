@@ -1,0 +1,46 @@
+/**
+ * Loading a Node worker's class module with `require()` where Node can require ES modules (20.19+, 22.12+).
+ *
+ * A worker's first `import()` starts the asynchronous ES module pipeline — the loader, `fs/promises`, file reads on
+ * libuv's thread pool, a microtask hop per module — ~11 ms of a worker's start-up on this machine, against ~5.6 ms
+ * for `require()` of the same `.mjs` (docs/design.md, "Worker start-up"). The module is the same either way:
+ * `require()` puts it in the loader's cache, so a later `import()` of it (by the user or by us) gets the same
+ * namespace and evaluates nothing again.
+ *
+ * Used only where the result must equal `import()`'s, else `importClass` imports as before:
+ * - ES modules only: a CommonJS module's namespace (with its `default`) is built by `import()`, which reuses the
+ *   module `require()` already evaluated;
+ * - `file:` URLs of `.js`/`.mjs` files that exist (a missing file keeps `import()`'s error message);
+ * - no loader hooks (`--import`, `--loader`, `--require`, tsx): hooks may transform modules, and `require()` on
+ *   Node 20 does not pass through hooks registered with `module.register()`;
+ * - a module graph with top-level await (`ERR_REQUIRE_ASYNC_MODULE`, raised before anything is evaluated).
+ */
+import { nodeBuiltin } from '../workers/platform.ts';
+
+export type RequireModule = (moduleUrl: string) => Record<string, unknown> | undefined;
+
+const hookFlag = /(^|\s)(--import|--loader|--experimental-loader|--require|-r)(=|\s|$)/;
+
+/** A synchronous loader for the worker's class module, or undefined where only `import()` gives the same result. */
+export function requireModuleLoader(hooksRegistered: boolean): RequireModule | undefined {
+  const proc = process as NodeJS.Process & { features: { require_module?: boolean } };
+  if (hooksRegistered || !proc.features.require_module) return undefined;
+  if (hookFlag.test(proc.execArgv.join(' ')) || hookFlag.test(proc.env.NODE_OPTIONS ?? '')) return undefined;
+  const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
+  const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
+  const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+  const requireFrom = createRequire(`${proc.cwd()}/`);
+  return (moduleUrl) => {
+    if (!/^file:[^?#]*\.m?js$/.test(moduleUrl)) return undefined;
+    const path = fileURLToPath(moduleUrl);
+    if (!existsSync(path)) return undefined;
+    let loaded: unknown;
+    try {
+      loaded = requireFrom(path);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_REQUIRE_ASYNC_MODULE') return undefined;
+      throw error;
+    }
+    return Object.prototype.toString.call(loaded) === '[object Module]' ? (loaded as Record<string, unknown>) : undefined;
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * How a worker loads the pool's class module. Node workers require() an ES module where Node can (20.19+, 22.12+),
+ * which skips the asynchronous loader's ~6 ms of start-up (lib/runtime/require-module.ts); whatever the path, the
+ * class, its errors and its module's identity must be exactly what import() gives, on every kind.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ProxyPool } from './helpers/lib.ts';
+import { T, kindOptions, kinds } from './helpers/kinds.ts';
+
+const canRequireEsm = (process.features as { require_module?: boolean }).require_module === true;
+const fixture = (name: string) => new URL(`./fixtures/loading/${name}`, import.meta.url);
+
+// The classes' shapes, for the proxy's types; the workers load the fixtures' own classes by module and export name.
+class Plain {
+  async sameAsImport(): Promise<{ same: boolean; evaluations: number }> {
+    throw new Error('runs in the workers');
+  }
+  asyncLoaderRan(): boolean {
+    throw new Error('runs in the workers');
+  }
+}
+class Awaited {
+  value(): { ready: number; evaluations: number } {
+    throw new Error('runs in the workers');
+  }
+}
+class Legacy {
+  kind(): string {
+    throw new Error('runs in the workers');
+  }
+}
+
+for (const kind of kinds) {
+  describe(`a class module loaded by ${kind} workers`, () => {
+    it('is the module a later import() finds, evaluated once', T, async () => {
+      await using pool = await ProxyPool.create(Plain, { workers: 2, ...kindOptions(kind), module: fixture('plain.mjs') });
+      for (const answer of await pool.sameAsImport()) assert.deepEqual(answer, { same: true, evaluations: 1 });
+    });
+
+    it('may use top-level await (imported, not required)', T, async () => {
+      await using pool = await ProxyPool.create(Awaited, { workers: 2, ...kindOptions(kind), module: fixture('top-level-await.mjs') });
+      for (const answer of await pool.value()) assert.deepEqual(answer, { ready: 42, evaluations: 1 });
+    });
+
+    it('may be CommonJS, its module.exports being the default export', T, async () => {
+      await using pool = await ProxyPool.create(Legacy, { workers: 2, ...kindOptions(kind), module: fixture('cjs/legacy.js'), exportName: 'default' });
+      assert.deepEqual(await pool.kind(), ['commonjs', 'commonjs']);
+    });
+
+    it("rejects create() with the module's own error when evaluating it throws", T, async () => {
+      await assert.rejects(ProxyPool.create(Plain, { workers: 2, ...kindOptions(kind), module: fixture('throws.mjs'), exportName: 'Never' }), {
+        name: 'RangeError',
+        message: /the class module refused to load/,
+      });
+    });
+
+    it('reports a missing module by its URL', T, async () => {
+      await assert.rejects(ProxyPool.create(Plain, { workers: 1, ...kindOptions(kind), module: fixture('no-such-module.mjs') }), {
+        message: /no-such-module\.mjs/,
+      });
+    });
+  });
+}
+
+describe('thread workers on a Node that can require() ES modules', () => {
+  it('load an ES class module without the asynchronous loader', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules' }, async () => {
+    // The test runner imports tsx, which the pool leaves out of workers that run JavaScript only.
+    await using pool = await ProxyPool.create(Plain, { workers: 2, kind: 'thread', module: fixture('plain.mjs') });
+    const major = Number(process.versions.node.split('.')[0]);
+    // Node 20 loads internal/fs/promises only for the loader's asynchronous file reads; later Nodes load it anyway.
+    if (major === 20) assert.deepEqual(await pool.asyncLoaderRan(), [false, false]);
+    else assert.equal((await pool.asyncLoaderRan()).length, 2);
+  });
+});
+
+describe('requireModuleLoader', () => {
+  const loaderModule = new URL('../.test-build/lib/runtime/require-module.js', import.meta.url).href;
+  /** Runs the loader in a fresh Node with `execArgv` and no NODE_OPTIONS; returns what it made of each fixture. */
+  const probe = (execArgv: string[], hooksRegistered = false) => {
+    const script = `
+      const { requireModuleLoader } = await import(${JSON.stringify(loaderModule)});
+      const load = requireModuleLoader(${hooksRegistered});
+      const what = (url) => { try { const m = load(url); return m === undefined ? 'import' : Object.keys(m).join(','); } catch (e) { return e.name + ': ' + e.message; } };
+      const names = ['plain.mjs', 'top-level-await.mjs', 'cjs/legacy.js', 'no-such-module.mjs', 'throws.mjs'];
+      const base = ${JSON.stringify(fixture('').href)};
+      console.log(JSON.stringify(load === undefined ? null : Object.fromEntries(names.map((n) => [n, what(base + n)]).concat([['data:', what('data:text/javascript,export const a = 1')]]))));
+    `;
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const out = spawnSync(process.execPath, [...execArgv, '--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 20_000 });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout);
+  };
+
+  it('requires ES modules only, and leaves everything else to import()', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules' }, () => {
+    assert.deepEqual(probe([]), {
+      'plain.mjs': 'Plain',
+      'top-level-await.mjs': 'import',
+      'cjs/legacy.js': 'import',
+      'no-such-module.mjs': 'import',
+      'throws.mjs': 'RangeError: the class module refused to load',
+      'data:': 'import',
+    });
+  });
+
+  it('is not used where loader hooks may apply', T, () => {
+    assert.equal(probe([], true), null);
+    assert.equal(probe(['--require', fileURLToPath(fixture('cjs/legacy.js'))]), null);
+  });
+});
