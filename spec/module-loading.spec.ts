@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ProxyPool } from './helpers/lib.ts';
 import { T, kindOptions, kinds } from './helpers/kinds.ts';
+import { quietRequireEsm } from '../lib/runtime/require-module.ts';
 
-const canRequireEsm = (process.features as { require_module?: boolean }).require_module === true;
+const canRequireEsm = (process.features as { require_module?: boolean }).require_module === true && quietRequireEsm(process.versions.node);
 const fixture = (name: string) => new URL(`./fixtures/loading/${name}`, import.meta.url);
 
 // The classes' shapes, for the proxy's types; the workers load the fixtures' own classes by module and export name.
@@ -66,7 +67,7 @@ for (const kind of kinds) {
 }
 
 describe('thread workers on a Node that can require() ES modules', () => {
-  it('load an ES class module without the asynchronous loader', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules' }, async () => {
+  it('load an ES class module without the asynchronous loader', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules without a warning' }, async () => {
     // The test runner imports tsx, which the pool leaves out of workers that run JavaScript only.
     await using pool = await ProxyPool.create(Plain, { workers: 2, kind: 'thread', module: fixture('plain.mjs') });
     const major = Number(process.versions.node.split('.')[0]);
@@ -95,7 +96,7 @@ describe('requireModuleLoader', () => {
     return JSON.parse(out.stdout);
   };
 
-  it('requires ES modules only, and leaves everything else to import()', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules' }, () => {
+  it('requires ES modules only, and leaves everything else to import()', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules without a warning' }, () => {
     assert.deepEqual(probe([]), {
       'plain.mjs': 'Plain',
       'top-level-await.mjs': 'import',
@@ -104,6 +105,12 @@ describe('requireModuleLoader', () => {
       'throws.mjs': 'RangeError: the class module refused to load',
       'data:': 'import',
     });
+  });
+
+  it('is not used on Nodes that would print an ExperimentalWarning for it', () => {
+    const quiet = ['20.19.0', '22.13.0', '23.5.0', '24.0.0'].filter(quietRequireEsm);
+    const noisy = ['22.12.0', '23.0.0', '23.4.0'].filter((v) => !quietRequireEsm(v));
+    assert.deepEqual([quiet.length, noisy.length], [4, 3]);
   });
 
   it('is not used where loader hooks may apply', T, () => {

@@ -21,10 +21,16 @@ export type RequireModule = (moduleUrl: string) => Record<string, unknown> | und
 
 const hookFlag = /(^|\s)(--import|--loader|--experimental-loader|--require|-r)(=|\s|$)/;
 
+/** Node 22.12 and 23.0–23.4 print an ExperimentalWarning on a worker's stderr at the first require() of an ES module. */
+export function quietRequireEsm(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major === 22 ? minor >= 13 : major === 23 ? minor >= 5 : true;
+}
+
 /** A synchronous loader for the worker's class module, or undefined where only `import()` gives the same result. */
 export function requireModuleLoader(hooksRegistered: boolean): RequireModule | undefined {
   const proc = process as NodeJS.Process & { features: { require_module?: boolean } };
-  if (hooksRegistered || !proc.features.require_module) return undefined;
+  if (hooksRegistered || !proc.features.require_module || !quietRequireEsm(proc.versions.node)) return undefined;
   if (hookFlag.test(proc.execArgv.join(' ')) || hookFlag.test(proc.env.NODE_OPTIONS ?? '')) return undefined;
   const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
   const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
