@@ -1,11 +1,12 @@
 /**
- * Loading a Node worker's class module with `require()` where Node can require ES modules (20.19+, 22.12+).
+ * Loading a Node worker's class module with `require()` where Node requires ES modules without a warning (20.19+,
+ * 22.13+, 23.5+).
  *
  * A worker's first `import()` starts the asynchronous ES module pipeline — the loader, `fs/promises`, file reads on
- * libuv's thread pool, a microtask hop per module — ~11 ms of a worker's start-up on this machine, against ~5.6 ms
- * for `require()` of the same `.mjs` (docs/design.md, "Worker start-up"). The module is the same either way:
- * `require()` puts it in the loader's cache, so a later `import()` of it (by the user or by us) gets the same
- * namespace and evaluates nothing again.
+ * libuv's thread pool, a microtask hop per module — 11.7 ms of a worker's start-up on Node 20 (2-CPU test machine,
+ * the bench's model), against 5.7 ms for `require()` of the same `.mjs`; on Node 24 the two cost the same
+ * (docs/design.md, "Worker start-up"). The module is the same either way: `require()` puts it in the loader's
+ * cache, so a later `import()` of it (by the user or by us) gets the same namespace and evaluates nothing again.
  *
  * Used only where the result must equal `import()`'s, else `importClass` imports as before:
  * - ES modules only: a CommonJS module's namespace (with its `default`) is built by `import()`, which reuses the
