@@ -6,7 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProxyPool } from './helpers/lib.ts';
 import { T, kindOptions, kinds } from './helpers/kinds.ts';
 import { quietRequireEsm } from '../lib/runtime/require-module.ts';
@@ -80,14 +83,16 @@ describe('thread workers on a Node that can require() ES modules', () => {
 describe('requireModuleLoader', () => {
   const loaderModule = new URL('../.test-build/lib/runtime/require-module.js', import.meta.url).href;
   /** Runs the loader in a fresh Node with `execArgv` and no NODE_OPTIONS; returns what it made of each fixture. */
-  const probe = (execArgv: string[], hooksRegistered = false) => {
+  const probe = (execArgv: string[], hooksRegistered = false, extra: Record<string, string> = {}) => {
     const script = `
       const { requireModuleLoader } = await import(${JSON.stringify(loaderModule)});
       const load = requireModuleLoader(${hooksRegistered});
       const what = (url) => { try { const m = load(url); return m === undefined ? 'import' : Object.keys(m).join(','); } catch (e) { return e.name + ': ' + e.message; } };
       const names = ['plain.mjs', 'top-level-await.mjs', 'cjs/legacy.js', 'no-such-module.mjs', 'throws.mjs'];
       const base = ${JSON.stringify(fixture('').href)};
-      console.log(JSON.stringify(load === undefined ? null : Object.fromEntries(names.map((n) => [n, what(base + n)]).concat([['data:', what('data:text/javascript,export const a = 1')]]))));
+      const extra = ${JSON.stringify(extra)};
+      const urls = names.map((n) => [n, base + n]).concat([['data:', 'data:text/javascript,export const a = 1']], Object.entries(extra));
+      console.log(JSON.stringify(load === undefined ? null : Object.fromEntries(urls.map(([n, url]) => [n, what(url)]))));
     `;
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
@@ -97,7 +102,14 @@ describe('requireModuleLoader', () => {
   };
 
   it('requires ES modules only, and leaves everything else to import()', { ...T, skip: !canRequireEsm && 'this Node cannot require() ES modules without a warning' }, () => {
-    assert.deepEqual(probe([]), {
+    // A file whose URL needs decoding: the loader requires it by name from next to it.
+    const dir = mkdtempSync(join(tmpdir(), 'opp loading '));
+    const oddName = join(dir, 'a class ü#1.mjs');
+    copyFileSync(fileURLToPath(fixture('plain.mjs')), oddName);
+    const answers = probe([], false, { odd: pathToFileURL(oddName).href });
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(answers, {
+      odd: 'Plain',
       'plain.mjs': 'Plain',
       'top-level-await.mjs': 'import',
       'cjs/legacy.js': 'import',

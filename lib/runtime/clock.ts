@@ -4,8 +4,11 @@
  * worker with one taken on the host; `timeOrigin + now()` can (measured: threads and forked processes of one
  * machine agree to within ~0.05 ms).
  */
-const origin = performance.timeOrigin; // a getter: read once (it does not change)
-export const clock = (): number => origin + performance.now();
+let origin: number | undefined;
+// Read on first use, once (it does not change): a worker's first touch of the `performance` global loads
+// perf_hooks, ~1 ms of its start-up, which pools that never time a call should not pay.
+const timeOrigin = (): number => (origin ??= performance.timeOrigin);
+export const clock = (): number => timeOrigin() + performance.now();
 
 /** A performance.now() reading of this thread on the same scale as `clock()`. */
-export const clockOf = (now: number): number => origin + now;
+export const clockOf = (now: number): number => timeOrigin() + now;
