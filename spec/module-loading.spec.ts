@@ -106,8 +106,12 @@ describe('requireModuleLoader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'opp loading '));
     const oddName = join(dir, 'a class ü#1.mjs');
     copyFileSync(fileURLToPath(fixture('plain.mjs')), oddName);
-    const answers = probe([], false, { odd: pathToFileURL(oddName).href });
-    rmSync(dir, { recursive: true, force: true });
+    let answers;
+    try {
+      answers = probe([], false, { odd: pathToFileURL(oddName).href });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.deepEqual(answers, {
       odd: 'Plain',
       'plain.mjs': 'Plain',
@@ -119,7 +123,7 @@ describe('requireModuleLoader', () => {
     });
   });
 
-  it('is not used on Nodes that would print an ExperimentalWarning for it', () => {
+  it('is not used on Nodes that would print an ExperimentalWarning for it', T, () => {
     const quiet = ['20.19.0', '22.13.0', '23.5.0', '24.0.0'].filter(quietRequireEsm);
     const noisy = ['22.12.0', '23.0.0', '23.4.0'].filter((v) => !quietRequireEsm(v));
     assert.deepEqual([quiet.length, noisy.length], [4, 3]);
