@@ -2,6 +2,8 @@
 //   call(method, arg)          one task on whichever worker the library picks     -> Promise<result>
 //   callMany(method, args)     objectproxypool only: the same tasks as one map call -> Promise<result[]>
 //   broadcast(method, arg)     the method once on every worker, gathered (null: the library can't)
+//   everyWorker()              libraries without broadcast: one barrier task per worker, all held until every
+//                              worker has taken one (S6's "every worker answered")
 //   transfer(method, f64)      one task whose Float64Array argument is transferred (null: can't)
 //   shared(n)                  a Float64Array of n elements in shared memory, as this library passes it
 //   close()
@@ -10,6 +12,11 @@ import { Worker } from 'node:worker_threads';
 
 const here = (p) => new URL(p, import.meta.url);
 const sharedF64 = (n) => new Float64Array(new SharedArrayBuffer(n * 8));
+/** `workers` barrier tasks submitted at once through `run(task)`: they can only all finish on distinct workers. */
+const barrierTasks = (workers, run) => {
+  const task = { counter: new Int32Array(new SharedArrayBuffer(4)), n: workers };
+  return Promise.all(Array.from({ length: workers }, () => run(task)));
+};
 
 /** Round-robin over a fixed list of endpoints: what a user of a non-pool library writes for "a pool". */
 function roundRobin(list) {
@@ -82,6 +89,7 @@ export const adapters = {
     return {
       call: (m, a) => pool.run(a, { name: m }),
       broadcast: null,
+      everyWorker: () => barrierTasks(workers, (t) => pool.run(t, { name: 'barrier' })),
       transfer: (m, a) => pool.run(Piscina.move(a), { name: m }),
       shared: (n) => { const d = sharedF64(n); return { value: d, data: d }; },
       close: () => pool.destroy(),
@@ -94,6 +102,7 @@ export const adapters = {
     return {
       call: (m, a) => pool.run(a, { name: m }),
       broadcast: null,
+      everyWorker: () => barrierTasks(workers, (t) => pool.run(t, { name: 'barrier' })),
       transfer: (m, a) => pool.run(a, { name: m, transferList: [a.buffer] }),
       shared: (n) => { const d = sharedF64(n); return { value: d, data: d }; },
       close: () => pool.destroy(),
@@ -110,6 +119,7 @@ export const adapters = {
     return {
       call: (m, a) => pool.exec(m, [a]),
       broadcast: null,
+      everyWorker: () => barrierTasks(workers, (t) => pool.exec('barrier', [t])),
       transfer: (m, a) => pool.exec(m, [a], { transfer: [a.buffer] }),
       shared: (n) => { const d = sharedF64(n); return { value: d, data: d }; },
       close: () => pool.terminate(),

@@ -273,9 +273,11 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
 - **S6** create → first result, and close, over 20 cycles after importing the library; RSS growth per worker on the
   first cycle, with every worker answering. objectproxypool's \`create()\` resolves only once every instance is
   constructed (a constructor that throws rejects it), so its first result waits for the slowest worker to boot;
-  a peer's first task runs on whichever worker is up first (two workers booting together on 2 CPUs start 4–11 ms
-  apart). The row "every worker answered" (create → a call answered by each worker, for the libraries that can
-  address one) compares like with like.
+  a peer's first task runs on whichever worker is up first (two workers booting together start from under 1 ms to
+  tens of ms apart, with the host's load). The row "every worker answered" compares like with like: after the
+  first result, a call answered by each worker (objectproxypool, comlink, postMessage: a broadcast; piscina,
+  tinypool, workerpool: one task per worker that waits on a SharedArrayBuffer counter until every worker holds one,
+  so no worker can take two).
 - **G1** latency of one call versus the size of its (cloned) Float64Array argument; **G2** broadcast round versus the
   number of workers (1, 2, 4, 8, on a ${m.nproc}-CPU machine).
 - **objectproxypool-remote** (S1–S3 only): the same calls with \`kind: 'remote'\` — its own nats-server on 127.0.0.1

@@ -29,3 +29,18 @@ export function readOne(a) {
 export function sizeOf(p) {
   return p == null ? 0 : (p.length ?? p.byteLength ?? 0);
 }
+
+/**
+ * S6 "every worker answered" for pools that cannot address a worker: each of `n` tasks counts itself in and waits
+ * until all `n` have, so no worker can take two of them and the last answer comes when every worker is up.
+ */
+export function barrier({ counter, n }) {
+  Atomics.add(counter, 0, 1);
+  Atomics.notify(counter, 0);
+  const deadline = Date.now() + 10_000;
+  for (let seen = Atomics.load(counter, 0); seen < n; seen = Atomics.load(counter, 0)) {
+    if (Date.now() > deadline) throw new Error(`barrier: ${seen} of ${n} tasks arrived in 10 s`);
+    Atomics.wait(counter, 0, seen, 100);
+  }
+  return n;
+}

@@ -1,6 +1,6 @@
 // workerpool's worker script: register the functions with workerpool.worker().
 import workerpool from 'workerpool';
-import { piHits, readOne, sizeOf, sumArray } from './kernels.mjs';
+import { barrier, piHits, readOne, sizeOf, sumArray } from './kernels.mjs';
 
 let count = 0;
 workerpool.worker({
@@ -10,4 +10,5 @@ workerpool.worker({
   sum: (a) => sumArray(a),
   pi: (t) => piHits(t.samples, t.seed),
   size: (p) => sizeOf(p),
+  barrier: (b) => barrier(b),
 });
