@@ -10,5 +10,5 @@ workerpool.worker({
   sum: (a) => sumArray(a),
   pi: (t) => piHits(t.samples, t.seed),
   size: (p) => sizeOf(p),
-  barrier: (b) => barrier(b),
+  barrier,
 });
