@@ -6,7 +6,7 @@ import { explainProcessCloneError } from '../shared/process-memory.ts';
 
 if (!process.send) throw new Error('the process worker entry must be started with an IPC channel (child_process.fork)');
 
-const requireModule = requireModuleLoader(false);
+const requireModule = requireModuleLoader(false, 'signal');
 
 serve(
   {

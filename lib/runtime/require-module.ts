@@ -14,9 +14,12 @@
  * - `file:` URLs of `.js`/`.mjs` files that exist (a missing file keeps `import()`'s error message);
  * - no loader hooks (`--import`, `--loader`, `--require`, tsx): hooks may transform modules, and `require()` on
  *   Node 20 does not pass through hooks registered with `module.register()`;
- * - a module graph with top-level await (`ERR_REQUIRE_ASYNC_MODULE`, raised before anything is evaluated).
+ * - a module graph with top-level await (`ERR_REQUIRE_ASYNC_MODULE`, raised before anything is evaluated);
+ * - a thread worker only while its host is not terminating it (`gate`, workers/load-gate.ts: a termination inside
+ *   this require() aborts the whole process on Node 20 and 22). Without a gate, no require().
  */
 import { nodeBuiltin } from '../workers/platform.ts';
+import { enterLoad, leaveLoad, type LoadGate } from '../workers/load-gate.ts';
 
 export type RequireModule = (moduleUrl: string) => Record<string, unknown> | undefined;
 
@@ -28,10 +31,13 @@ export function quietRequireEsm(version: string): boolean {
   return major === 22 ? minor >= 13 : major === 23 ? minor >= 5 : true;
 }
 
+/** What ends the worker: its host's terminate() (threads, behind a gate) or a signal (processes: nothing to guard). */
+export type Ending = { gate: LoadGate } | 'signal';
+
 /** A synchronous loader for the worker's class module, or undefined where only `import()` gives the same result. */
-export function requireModuleLoader(hooksRegistered: boolean): RequireModule | undefined {
+export function requireModuleLoader(hooksRegistered: boolean, ending: Ending | undefined): RequireModule | undefined {
   const proc = process as NodeJS.Process & { features: { require_module?: boolean } };
-  if (hooksRegistered || !proc.features.require_module || !quietRequireEsm(proc.versions.node)) return undefined;
+  if (hooksRegistered || ending === undefined || !proc.features.require_module || !quietRequireEsm(proc.versions.node)) return undefined;
   if (hookFlag.test(proc.execArgv.join(' ')) || hookFlag.test(proc.env.NODE_OPTIONS ?? '')) return undefined;
   const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
   const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
@@ -42,12 +48,16 @@ export function requireModuleLoader(hooksRegistered: boolean): RequireModule | u
     const file = new URL(moduleUrl);
     if (!existsSync(file)) return undefined;
     const name = decodeURIComponent(file.pathname.slice(file.pathname.lastIndexOf('/') + 1));
+    const gate = ending === 'signal' ? undefined : ending.gate;
+    if (gate && !enterLoad(gate)) return undefined; // being terminated: import() ends safely under a termination
     let loaded: unknown;
     try {
       loaded = createRequire(file)(`./${name}`);
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_REQUIRE_ASYNC_MODULE') return undefined;
       throw error;
+    } finally {
+      if (gate) leaveLoad(gate);
     }
     return Object.prototype.toString.call(loaded) === '[object Module]' ? (loaded as Record<string, unknown>) : undefined;
   };

@@ -6,8 +6,11 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
+import type { LoadGate } from '../workers/load-gate.ts';
 
-const requireModule = requireModuleLoader(Boolean((workerData as { tsx?: string } | null)?.tsx));
+const data = workerData as { tsx?: string; loadGate?: LoadGate } | null;
+// A worker made by the user's own factory has no gate from the pool: it loads with import() (load-gate.ts).
+const requireModule = requireModuleLoader(Boolean(data?.tsx), data?.loadGate ? { gate: data.loadGate } : undefined);
 const port: MessagePort = (workerData as { port?: MessagePort } | null)?.port ?? parentPort!;
 serve(
   {

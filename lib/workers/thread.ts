@@ -4,6 +4,7 @@ import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { bootstrapSource, bundledThreadRuntime, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
 import { nodeBuiltin } from './platform.ts';
+import { closeLoadGate, newLoadGate, type LoadGate } from './load-gate.ts';
 
 // node:worker_threads is fetched when a worker starts, not imported: this file is loaded in browsers too.
 const threads = () => nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
@@ -13,25 +14,34 @@ export const threadKind: WorkerKind = {
   endsCleanly: true,
   spawn(spec: SpawnSpec): WorkerChannel {
     if (spec.factory) return channelOf(asWorker(spec.factory()));
-    const { worker, port } = startBootstrap(spec);
-    return channelOf(worker, port);
+    const { worker, port, loadGate } = startBootstrap(spec);
+    return channelOf(worker, port, loadGate);
   },
 };
 
-function startBootstrap(spec: SpawnSpec): { worker: Worker; port: MessagePort } {
+/**
+ * How long terminate() waits for a worker's require() of its class module to end (load-gate.ts). Loading a module
+ * graph takes milliseconds; past this, the worker is running the module's own top-level code, where terminating
+ * is safe.
+ */
+const LOAD_PATIENCE_MS = 1000;
+
+/** Exported for spec/module-loading.spec.ts, which watches the load gate to terminate workers inside their require(). */
+export function startBootstrap(spec: SpawnSpec): { worker: Worker; port: MessagePort; loadGate: LoadGate } {
   const entry = runtimeEntryUrl('thread-entry');
   const needsTsx = /\.[cm]?tsx?$/.test(entry) || /\.[cm]?tsx?$/.test(spec.module ?? '');
   // The pool talks to its own workers over a dedicated MessageChannel rather than the Worker object: a Worker
   // re-emits every message of its internal port as an event of its own, one more dispatch per answer.
   const { port1, port2 } = new (threads().MessageChannel)();
+  const loadGate = newLoadGate();
   const worker = new (threads().Worker)(bootstrapSource, {
     eval: true,
-    workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined, port: port2 },
+    workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined, port: port2, loadGate },
     transferList: [port2],
     resourceLimits: spec.resourceLimits,
     execArgv: workerExecArgv(false, true), // the bootstrap registers tsx itself when needed, once
   });
-  return { worker, port: port1 };
+  return { worker, port: port1, loadGate };
 }
 
 function asWorker(value: unknown): Worker {
@@ -41,8 +51,11 @@ function asWorker(value: unknown): Worker {
   return value;
 }
 
-/** `port`: the pool's own channel to the worker (see startBootstrap); without it, the Worker's own messages. */
-export function channelOf(worker: Worker, port?: MessagePort): WorkerChannel {
+/**
+ * `port`: the pool's own channel to the worker (see startBootstrap); without it, the Worker's own messages.
+ * `loadGate`: shared with the worker's runtime, closed before terminating it (load-gate.ts).
+ */
+export function channelOf(worker: Worker, port?: MessagePort, loadGate?: LoadGate): WorkerChannel {
   let exitHandler: ((info: ExitInfo) => void) | undefined;
   let messageHandler: ((batch: Response[]) => void) | undefined;
   let lastError: unknown;
@@ -76,6 +89,7 @@ export function channelOf(worker: Worker, port?: MessagePort): WorkerChannel {
     terminate: async () => {
       terminating = true;
       worker.ref(); // keep the event loop alive until the exit is seen
+      if (loadGate) await closeLoadGate(loadGate, LOAD_PATIENCE_MS);
       await worker.terminate();
       await exited;
     },
