@@ -8,10 +8,10 @@ import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
 import type { LoadGate } from '../workers/load-gate.ts';
 
-const data = workerData as { tsx?: string; loadGate?: LoadGate } | null;
+const data = workerData as { tsx?: string; loadGate?: LoadGate; port?: MessagePort } | null;
 // A worker made by the user's own factory has no gate from the pool: it loads with import() (load-gate.ts).
 const requireModule = requireModuleLoader(Boolean(data?.tsx), data?.loadGate ? { gate: data.loadGate } : undefined);
-const port: MessagePort = (workerData as { port?: MessagePort } | null)?.port ?? parentPort!;
+const port: MessagePort = data?.port ?? parentPort!;
 serve(
   {
     post: (batch) => port.postMessage(batch),
