@@ -10,6 +10,7 @@
  */
 import { toHandle, registerHandleReviver, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from '../shared/dtypes.ts';
+import { waitAsync } from '../shared/wait-async.ts';
 import { allocate, memoryFromRef, memoryRef, release, type Hold, type SharedMemoryOptions } from '../shared/process-memory.ts';
 
 /** Tag of the handle a {@link SharedRWLock} travels as. @example `registerHandleReviver(SHARED_RWLOCK_TAG, SharedRWLock.fromHandle)` */
@@ -30,7 +31,6 @@ const depths = new Map<number, { read: number; write: number }>();
 
 let napCell: Int32Array | undefined;
 const nap = (ms: number) => Atomics.wait((napCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
-const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: unknown } }).waitAsync;
 
 /**
  * Read/write lock shareable with workers (pass it as an argument; every copy is the same lock).

@@ -4,6 +4,7 @@
  */
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from './dtypes.ts';
+import { waitAsync } from './wait-async.ts';
 import { type Hold, type SharedMemoryOptions, allocate, holdOf, isShareableBuffer, memoryFromRef, memoryRef, release } from './process-memory.ts';
 
 /** Tag of the handle a {@link SharedLock} travels as. @example `registerHandleReviver(SHARED_LOCK_TAG, SharedLock.fromHandle)` */
@@ -48,8 +49,6 @@ function nap(ms: number): void {
   Atomics.wait((napCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
-// ES2024 API, absent from the ES2023 lib we compile against; Node 20 and current browsers have it.
-const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
 
 // Lock states (Drepper, "Futexes Are Tricky", mutex #2): waking happens only when someone may be asleep.
 const UNLOCKED = 0;

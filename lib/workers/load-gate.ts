@@ -14,16 +14,14 @@
  * `import()` instead, and a host that finds a require() running waits for it to end (bounded, see closeLoadGate).
  */
 
+import { waitAsync } from '../shared/wait-async.ts';
+
 const OPEN = 0;
 const LOADING = 1;
 const CLOSED = 2;
 
 export type LoadGate = Int32Array;
 
-type WaitAsync = (cell: Int32Array, index: number, value: number, timeoutMs: number) =>
-  { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-// In Node since 16 (our engines: >= 20.16); TypeScript's lib types it from ES2024 only.
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /** For the host: a gate to hand to a new worker (in its workerData). */
 export function newLoadGate(): LoadGate {
@@ -54,7 +52,7 @@ export async function closeLoadGate(gate: LoadGate, patienceMs: number): Promise
   });
   try {
     while (Atomics.compareExchange(gate, 0, OPEN, CLOSED) === LOADING) {
-      const wait = waitAsync(gate, 0, LOADING, patienceMs);
+      const wait = waitAsync!(gate, 0, LOADING, patienceMs); // in every Node we support (>= 20.16)
       if (!wait.async) continue;
       if ((await Promise.race([wait.value, patience])) !== 'ok') return;
     }
