@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds native/shm.c (cross-process shared memory) with node-gyp. Run by `npm install` / `npm ci` and by hand:
-//   node scripts/build-native.mjs
-// It never fails the install: without a compiler everything but `{ across: 'processes' }` memory still works,
-// so a failed build prints one line saying so (the full log goes to build-native.log) and exits 0.
+// Builds native/shm.c (cross-process shared memory) into build/Release/shm.node with node-gyp, for developers and
+// for platforms without a prebuilt binary (the package ships prebuilds/linux-x64; node-gyp-build prefers
+// build/Release when it exists):   npm run build:native
+// A failed build prints one line (the full log goes to build-native.log) and exits 1.
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +31,7 @@ if (result && result.status === 0 && existsSync(join(root, 'build/Release/shm.no
   writeFileSync(log, result ? `${result.stdout}\n${result.stderr}\n${result.error ?? ''}` : `node-gyp not found; looked at:\n${candidates.join('\n')}\n`);
   console.log(
     `objectproxypool: could not build the shared-memory addon (${gyp ? 'node-gyp failed' : 'node-gyp not found'}; see build-native.log); ` +
-      `everything works except { across: 'processes' } memory — install python3, make and a C compiler, then run "node scripts/build-native.mjs"`,
+      `everything works except { across: 'processes' } memory — install python3, make and a C compiler, then run "npm run build:native"`,
   );
+  process.exit(1);
 }
-process.exit(0);

@@ -3,7 +3,7 @@
  * shared-memory segments (native/shm.c) that process workers map by name; thread-only memory sent to a process
  * fails with SharedMemoryAcrossProcessesError; segments are unlinked once every holder released them.
  *
- * Needs the native addon (`node scripts/build-native.mjs`, run by `npm install`). Without it these tests fail
+ * Needs the native addon (prebuilt for linux-x64 in prebuilds/, or `npm run build:native`). Without it these tests fail
  * under CI and are skipped elsewhere, with that instruction.
  */
 import { after, before, describe, it } from 'node:test';
@@ -32,7 +32,7 @@ const P = { across: 'processes' } as const;
 const fixture = fixtureUrl('process-shared-model');
 
 const available = processSharedMemoryAvailable();
-const BUILD = 'the shared-memory addon is not built: run "node scripts/build-native.mjs" (npm install runs it; needs python3, make, a C compiler)';
+const BUILD = 'the shared-memory addon does not load: no prebuilt binary fits this platform; run "npm run build:native" (needs python3, make, a C compiler)';
 // Under CI a missing addon is a failure, never a skip.
 const skip = available || process.env.CI ? false : BUILD;
 if (skip) console.log(`# skipping spec/shared-process.spec.ts: ${BUILD}`);

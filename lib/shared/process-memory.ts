@@ -34,7 +34,8 @@ export type Across = 'threads' | 'processes';
 export interface SharedMemoryOptions {
   /**
    * `'threads'` (default): a SharedArrayBuffer, for thread and inline workers. `'processes'`: a named POSIX
-   * shared-memory segment, for process workers too (needs the native addon, built by `npm install`).
+   * shared-memory segment, for process workers too (needs the native addon: shipped prebuilt for linux-x64 glibc,
+   * or built with `npm run build:native` in the package).
    */
   across?: Across;
 }
@@ -60,10 +61,15 @@ const pack = (p: number, low: number) => (BigInt(p) << 32n) | BigInt(low >>> 0);
 const pidOf = (cell: bigint) => Number(cell >> 32n);
 const lowOf = (cell: bigint) => Number(cell & 0xffffffffn);
 
-const BUILD_HINT = 'run "node scripts/build-native.mjs" in the objectproxypool package (npm install runs it; it needs python3, make and a C compiler)';
+/** The addon's build instructions, for platforms without a prebuilt binary. */
+const BUILD_HINT =
+  'no prebuilt binary in prebuilds/ fits this platform (the package ships linux-x64 glibc >= 2.34); build one in a ' +
+  'clone of the objectproxypool repository with "npm ci && npm run build:native" (needs python3, make and a C compiler) ' +
+  'and point OBJECTPROXYPOOL_PREBUILD at that clone';
 
 /**
- * `{ across: 'processes' }` memory was asked for but the native addon is not built (or cannot load here).
+ * `{ across: 'processes' }` memory was asked for but the native addon cannot load here: no prebuilt binary fits
+ * `platform` (e.g. `'darwin-arm64'`) and none was built. Everything else works without it.
  *
  * @example
  * ```ts
@@ -71,10 +77,18 @@ const BUILD_HINT = 'run "node scripts/build-native.mjs" in the objectproxypool p
  * ```
  */
 export class ProcessSharedMemoryUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`shared memory across processes needs the native addon build/Release/shm.node, which could not be loaded: ${BUILD_HINT}`, { cause });
+  /** `<platform>-<arch>` of this process, e.g. `'linux-x64'`. */
+  readonly platform: string;
+  constructor(cause: unknown, platform = currentPlatform()) {
+    super(`shared memory across processes needs the native addon, which could not be loaded on ${platform}: ${BUILD_HINT}`, { cause });
     this.name = 'ProcessSharedMemoryUnavailableError';
+    this.platform = platform;
   }
+}
+
+function currentPlatform(): string {
+  const proc = (globalThis as { process?: { platform?: string; arch?: string } }).process;
+  return proc?.platform ? `${proc.platform}-${proc.arch}` : 'a non-Node.js runtime';
 }
 
 /**
@@ -123,12 +137,15 @@ function addon(): Native {
       if (!mod) throw new Error('not running on Node.js (process.getBuiltinModule is missing)');
       const url = builtin<typeof import('node:url')>('node:url')!;
       const require = mod.createRequire(import.meta.url);
-      // The addon sits at the package root; this module is two levels below it in lib/ and dist/ (one more in
-      // a compiled test tree), so look a few levels up rather than at one fixed place.
+      // node-gyp-build picks build/Release (a developer's `npm run build:native`) or else the prebuilt binary in
+      // prebuilds/<platform>-<arch>/ that matches this libc. The package root is two levels above this module in
+      // dist/ (three in the compiled test tree): the first directory holding our prebuilds/ or build/ is it.
+      const load = require('node-gyp-build') as { (dir: string): Native; path(dir: string): string };
       let lastError: unknown;
-      for (const up of ['../../', '../../../', '../../../../']) {
+      for (const up of ['../../', '../../../']) {
+        const dir = url.fileURLToPath(new URL(up, import.meta.url));
         try {
-          native = require(url.fileURLToPath(new URL(`${up}build/Release/shm.node`, import.meta.url))) as Native;
+          native = load(dir);
           return native;
         } catch (error) {
           lastError ??= error;
