@@ -1,0 +1,27 @@
+// A strict TypeScript consumer (no skipLibCheck), compiled under moduleResolution nodenext and bundler.
+import { ProxyPool, SharedArrayWrapper, range } from 'objectproxypool';
+import { expose } from 'objectproxypool/worker';
+
+/** true when T is `any`: then the assignment below of `false` to `IsAny<...>` fails to compile. */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+class Model {
+  times(x: number): number {
+    return x * 2;
+  }
+}
+
+const wrapper = SharedArrayWrapper.zeros([2, 2], 'float64');
+export const arrayIsNotAny: IsAny<typeof wrapper.array> = false;
+export const cell: number = wrapper.array.get(0, 1);
+
+export async function run(): Promise<number[]> {
+  const pool = await ProxyPool.create(Model, { workers: 2, module: new URL('./model.js', import.meta.url) });
+  try {
+    const doubled: number[] = await pool.times.map(range(3));
+    return doubled;
+  } finally {
+    await pool.close();
+  }
+}
+export { expose };

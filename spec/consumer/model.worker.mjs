@@ -1,0 +1,4 @@
+import { expose } from 'objectproxypool/worker';
+import { Model } from './model.js';
+
+expose(Model);
