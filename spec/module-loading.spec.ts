@@ -196,3 +196,21 @@ describe('terminating thread workers while they load their class module', () => 
     if (report.required) assert.ok(report.midLoad! >= trials / 3, `terminations that fell inside a require(): ${report.midLoad} of ${trials} (load ${report.loadMs} ms)`);
   });
 });
+
+describe('a relative module string', () => {
+  it('is rejected with an ArgumentError showing the new URL(..., import.meta.url) form; URLs and absolute paths work', T, async () => {
+    for (const [given, shown] of [['./walker.js', './walker.js'], ['../models/walker.js', '../models/walker.js'], ['walker.js', './walker.js']]) {
+      await assert.rejects(ProxyPool.create(Plain, { workers: 1, module: given }), (error: Error) => {
+        assert.equal(error.name, 'ArgumentError');
+        assert.equal(
+          error.message,
+          `option module got the relative path "${given}", which would resolve against the current directory, not against your module: ` +
+            `write module: new URL('${shown}', import.meta.url) (or module: import.meta.url in the module that exports the class, or an absolute path)`,
+        );
+        return true;
+      });
+    }
+    await using pool = await ProxyPool.create(Plain, { workers: 1, module: fileURLToPath(fixture('plain.mjs')) });
+    assert.equal((await pool.asyncLoaderRan()).length, 1);
+  });
+});

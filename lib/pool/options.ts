@@ -16,7 +16,11 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
    * processes; 'inline' runs them in this thread (debugging, notebooks).
    */
   kind?: KindName;
-  /** The module that exports the class: `import.meta.url` of that module, a file URL, or a path. */
+  /**
+   * The module that exports the class: `import.meta.url` of that module, a URL such as
+   * `new URL('./model.js', import.meta.url)`, or an absolute path. A relative path string is rejected (it would
+   * resolve against the current directory, not your module) with an ArgumentError showing the `new URL` form.
+   */
   module?: string | URL;
   /** The export's name when it differs from the class's own name. */
   exportName?: string;
@@ -199,5 +203,15 @@ function toModuleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== 'string' || module === '') throw new ArgumentError('option module must be a URL or a path');
   if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
+  // A relative path would resolve against the current directory (or the page), not against the module that wrote
+  // it, so it works or not depending on where the program is started: refuse it and show the form that is exact.
+  if (!/^([\\/]|[a-z]:[\\/])/i.test(module)) {
+    const relative = /^\.\.?[\\/]/.test(module) ? module : `./${module}`;
+    throw new ArgumentError(
+      `option module got the relative path ${JSON.stringify(module)}, which would resolve against the current directory, ` +
+        `not against your module: write module: new URL('${relative}', import.meta.url) ` +
+        `(or module: import.meta.url in the module that exports the class, or an absolute path)`,
+    );
+  }
   return moduleUrlOf(module);
 }

@@ -9,7 +9,8 @@ import { serveHost, type HostOptions } from './host.ts';
 
 const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://...] --module ./model.js [options]
 
-  --module PATH         module exporting the class to serve (the only code this host runs)
+  --module PATH         module exporting the class to serve (the only code this host runs); a relative
+                        path is resolved against the current directory
   --export NAME         the class's export name (default: the module's only exported class)
   --capacity K          instances this host holds at most, one thread each (default: number of cores)
   --servers URLS        NATS server(s), comma-separated
@@ -21,7 +22,8 @@ const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://..
   --max-payload BYTES   largest message to send (default: the server's max_payload)
   --heartbeat MS        heartbeat interval (default 500)
   --grace MS            on SIGTERM/SIGINT, how long calls in flight may take to finish (default 10000)
-  --quiet               do not log instance starts and ends`;
+  --quiet               do not log instance starts and ends
+  -h, --help            show this help`;
 
 /** Parses the arguments into host options; throws a usage error for anything wrong. */
 export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): HostOptions & { graceMs: number; quiet: boolean } {
@@ -65,18 +67,42 @@ export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   };
 }
 
+const TOP_USAGE = `usage: objectproxypool <command> [options]
+
+commands:
+  host      serve instances of a class to remote pools over NATS (objectproxypool host --help)
+
+  -h, --help    show this help`;
+
+/** Turns parseArgs' and our own argument errors into one line naming what was wrong. */
+function usageError(command: string, error: unknown): string {
+  const e = error as { code?: string; message: string };
+  // parseArgs: "Unknown option '--x'. To specify a positional argument starting with a '-', ..." — keep the flag.
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (unknown) return `objectproxypool ${command}: unknown option ${unknown[1]} (see objectproxypool ${command} --help)`;
+  return `objectproxypool ${command}: ${e.message.split('\n')[0]} (see objectproxypool ${command} --help)`;
+}
+
 /** Runs the command; resolves to the process exit code once the host has closed (or failed to start). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    (command === undefined ? console.error : console.log)(TOP_USAGE);
+    return command === undefined ? 2 : 0;
+  }
   if (command !== 'host') {
-    console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command ${JSON.stringify(command)}\n${USAGE}`);
-    return command === '--help' || command === '-h' ? 0 : 2;
+    console.error(`objectproxypool: unknown ${command.startsWith('-') ? 'option' : 'command'} ${command} (see objectproxypool --help)`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
   }
   let options: ReturnType<typeof parseHostArgs>;
   try {
     options = parseHostArgs(rest);
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(usageError(command, error));
     return 2;
   }
   const { graceMs, quiet, ...hostOptions } = options;
