@@ -97,6 +97,31 @@ describe('the packed package, installed into a new project', () => {
     assert.deepEqual(JSON.parse(out), { broadcast: [3, 3], map: [0, 3, 6, 9], threads: [1, 2, 3, 4], processes: [1, 2, 3, 4] });
   });
 
+  it('where no binary fits, { across: \'processes\' } throws ProcessSharedMemoryUnavailableError naming the platform; the rest works', T, () => {
+    // node-gyp-build's own knobs: look only at prebuilds/, and for another platform's.
+    const script = `
+      import { ProxyPool, SharedArrayWrapper, processSharedMemoryAvailable } from 'objectproxypool';
+      import { Model } from './model.js';
+      let error;
+      try { SharedArrayWrapper.zeros([2], 'int32', { across: 'processes' }); } catch (e) { error = e; }
+      const pool = await ProxyPool.create(Model, { workers: 1, module: new URL('./model.js', import.meta.url) });
+      const threads = SharedArrayWrapper.zeros([1], 'int32');
+      await pool.fill(threads, 0);
+      await pool.close();
+      console.log(JSON.stringify({ available: processSharedMemoryAvailable(), name: error?.name, platform: error?.platform, message: error?.message, threads: [...threads.data] }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: project, encoding: 'utf8', timeout: 30_000, env: { ...process.env, PREBUILDS_ONLY: '1', npm_config_platform: 'sunos' },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    const platform = `${process.platform}-${process.arch}`;
+    assert.equal(out.available, false);
+    assert.equal(out.name, 'ProcessSharedMemoryUnavailableError');
+    assert.equal(out.platform, platform);
+    assert.match(out.message, new RegExp(`could not be loaded on ${platform}: no prebuilt binary .* "npm ci && npm run build:native" .* OBJECTPROXYPOOL_PREBUILD`));
+    assert.deepEqual(out.threads, [1]);
+  });
+
   it('strict TypeScript without skipLibCheck compiles under nodenext and bundler, and .array is not any', T, async () => {
     // Each program holds the consumer and a control file asserting the same check on an `any` value: the control
     // must be the one and only error, which proves the check has teeth and that the consumer compiles clean.
