@@ -34,8 +34,8 @@ export type Across = 'threads' | 'processes';
 export interface SharedMemoryOptions {
   /**
    * `'threads'` (default): a SharedArrayBuffer, for thread and inline workers. `'processes'`: a named POSIX
-   * shared-memory segment, for process workers too (needs the native addon: shipped prebuilt for linux-x64 glibc,
-   * or built with `npm run build:native` in the package).
+   * shared-memory segment, for process workers too (needs the native addon: shipped prebuilt for linux-x64 glibc;
+   * elsewhere {@link ProcessSharedMemoryUnavailableError} says how to build it).
    */
   across?: Across;
 }
