@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { serveHost, type HostOptions } from './host.ts';
+import { statusMain } from './status.ts';
 
 const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://...] --module ./model.js [options]
+       objectproxypool host status --servers nats://HOST:PORT [--service NAME] [--json]   (lists service hosts)
 
   --module PATH         module exporting the class to serve (the only code this host runs)
   --export NAME         the class's export name (default: the module's only exported class)
@@ -18,6 +20,7 @@ const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://..
   --nkey-seed-file F    file holding the NATS nkey seed (or env NATS_NKEY_SEED)
   --tls-ca F --tls-cert F --tls-key F    TLS files, passed to the NATS client
   --subject PREFIX      subject prefix shared with the pools (default objectproxypool)
+  --service NAME        announce the host as NATS service NAME; pools find it with remote: { service: NAME }
   --max-payload BYTES   largest message to send (default: the server's max_payload)
   --heartbeat MS        heartbeat interval (default 500)
   --grace MS            on SIGTERM/SIGINT, how long calls in flight may take to finish (default 10000)
@@ -32,6 +35,7 @@ export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       token: { type: 'string' }, user: { type: 'string' }, pass: { type: 'string' }, 'nkey-seed-file': { type: 'string' },
       'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, subject: { type: 'string' },
       'max-payload': { type: 'string' }, heartbeat: { type: 'string' }, grace: { type: 'string' }, quiet: { type: 'boolean' },
+      service: { type: 'string' },
     },
     strict: true,
   });
@@ -58,6 +62,7 @@ export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     nkeySeed,
     tls,
     subject: values.subject,
+    service: values.service,
     maxPayload: int('max-payload', values['max-payload']),
     heartbeatMs: int('heartbeat', values.heartbeat),
     graceMs: int('grace', values.grace) ?? 10_000,
@@ -72,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command ${JSON.stringify(command)}\n${USAGE}`);
     return command === '--help' || command === '-h' ? 0 : 2;
   }
+  if (rest[0] === 'status') return statusMain(rest.slice(1));
   let options: ReturnType<typeof parseHostArgs>;
   try {
     options = parseHostArgs(rest);
