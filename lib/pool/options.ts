@@ -60,6 +60,11 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   metrics?: boolean;
   /** With `kind: 'remote'`: the NATS servers, credentials and timeouts (see docs/remote.md). */
   remote?: RemotePoolOptions;
+  /**
+   * Names the pool in this process: creating a pool with the name of a live one first closes that one. A notebook
+   * cell that creates its pool with a name can be run again without leaving the previous pool's workers running.
+   */
+  name?: string;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -115,6 +120,7 @@ const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'r
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
+  'name',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -129,6 +135,9 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   }
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ArgumentError(`unknown pool option "${key}"; known options: ${[...known].join(', ')}`);
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw new ArgumentError(`option name must be a non-empty string, got ${describe(options.name)}`);
   }
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) {

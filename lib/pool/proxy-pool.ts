@@ -9,6 +9,8 @@ import type { AnyClass, CallOptions, PoolProxy } from './types.ts';
 export type ProxyPool<T, O extends CallOptions = {}> = PoolProxy<T, O>;
 
 const warnedClasses = new WeakSet<object>();
+/** Live pools created with the option `name`: a new pool of the same name closes the one before (a re-run notebook cell). */
+const named = new Map<string, { close(): Promise<void> }>();
 
 export const ProxyPool = {
   /**
@@ -29,6 +31,7 @@ export const ProxyPool = {
     // The parser is loaded only by pools that ship source; a captured variable fails here, before any worker starts.
     if (options.shipSource) resolved.source = (await import('../ship/analyze.ts')).shipClass(Class, resolved.exportName);
     for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
+    if (options.name !== undefined) await named.get(options.name)?.close();
     const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved);
     const shadowed = [...core.methods].filter((name) => reservedNames.has(name));
     if (shadowed.length > 0 && !warnedClasses.has(Class)) {
@@ -40,6 +43,13 @@ export const ProxyPool = {
       if (typeof process !== 'undefined' && process.emitWarning) process.emitWarning(message, { code: 'OBJECTPROXYPOOL_SHADOWED_METHOD' });
       else console.warn(message);
     }
-    return makePoolProxy<InstanceType<C>>(core);
+    const pool = makePoolProxy<InstanceType<C>>(core);
+    if (options.name !== undefined) {
+      // Another pool of this name may have been created while this one started: the newest wins.
+      const before = named.get(options.name);
+      named.set(options.name, pool);
+      await before?.close();
+    }
+    return pool;
   },
 };

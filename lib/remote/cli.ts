@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { serveHost, type HostOptions } from './host.ts';
+import { statusMain } from './status.ts';
 
 const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://...] --module ./model.js [options]
+       objectproxypool host status --servers nats://HOST:PORT [--service NAME] [--json]   (lists service hosts)
 
   --module PATH         module exporting the class to serve (the only code this host runs); a relative
                         path is resolved against the current directory
@@ -19,6 +21,7 @@ const USAGE = `usage: objectproxypool host --servers nats://HOST:PORT[,nats://..
   --nkey-seed-file F    file holding the NATS nkey seed (or env NATS_NKEY_SEED)
   --tls-ca F --tls-cert F --tls-key F    TLS files, passed to the NATS client
   --subject PREFIX      subject prefix shared with the pools (default objectproxypool)
+  --service NAME        announce the host as NATS service NAME; pools find it with remote: { service: NAME }
   --max-payload BYTES   largest message to send (default: the server's max_payload)
   --heartbeat MS        heartbeat interval (default 500)
   --grace MS            on SIGTERM/SIGINT, how long calls in flight may take to finish (default 10000)
@@ -34,6 +37,7 @@ export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       token: { type: 'string' }, user: { type: 'string' }, pass: { type: 'string' }, 'nkey-seed-file': { type: 'string' },
       'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, subject: { type: 'string' },
       'max-payload': { type: 'string' }, heartbeat: { type: 'string' }, grace: { type: 'string' }, quiet: { type: 'boolean' },
+      service: { type: 'string' },
     },
     strict: true,
   });
@@ -60,6 +64,7 @@ export function parseHostArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     nkeySeed,
     tls,
     subject: values.subject,
+    service: values.service,
     maxPayload: int('max-payload', values['max-payload']),
     heartbeatMs: int('heartbeat', values.heartbeat),
     graceMs: int('grace', values.grace) ?? 10_000,
@@ -94,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`objectproxypool: unknown ${command.startsWith('-') ? 'option' : 'command'} ${command} (see objectproxypool --help)`);
     return 2;
   }
+  if (rest[0] === 'status') return statusMain(rest.slice(1), (error) => usageError('host status', error));
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(USAGE);
     return 0;

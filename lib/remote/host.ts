@@ -20,6 +20,7 @@ import type { WorkerChannel } from '../workers/worker-kind.ts';
 import { DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, payloadLimit, subjects, type DiscoverAnswer, type DiscoverQuery, type SpawnAnswer, type SpawnRequest, type ToHost, type ToPool } from './wire.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import type { RemoteConnection } from './options.ts';
+import { ServeTally, announce, checkServiceName, type Announced } from './service.ts';
 
 /**
  * Options of `serveHost` (and of the `objectproxypool host` command).
@@ -40,6 +41,12 @@ export interface HostOptions extends RemoteConnection {
   poolTimeout?: number;
   /** Where the host reports what it does (one line per event). Default: nothing. */
   log?: (line: string) => void;
+  /**
+   * Announce the host as a NATS service of this name (NATS's service API: `$SRV.PING|INFO|STATS`; needs the
+   * optional peer @nats-io/services). Pools then find it with `remote: { service: name }`, and
+   * `objectproxypool host status` lists it with what it served. Default: no service, pools find it by class.
+   */
+  service?: string;
 }
 
 /**
@@ -71,8 +78,8 @@ interface Instance {
   poolId: string;
   replyTo: string;
   channel: WorkerChannel;
-  /** Ids of requests not answered yet (graceful shutdown waits for them). */
-  pending: Set<number>;
+  /** Requests not answered yet, by id, with when they arrived (graceful shutdown waits for them; stats time them). */
+  pending: Map<number, number>;
   unsubscribe(): void;
 }
 
@@ -94,6 +101,7 @@ export async function serveHost(options: HostOptions): Promise<Host> {
   const capacity = options.capacity ?? availableParallelism();
   if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`host capacity must be a positive integer, got ${String(capacity)}`);
   const heartbeatMs = options.heartbeatMs ?? 500;
+  const service = options.service === undefined ? undefined : checkServiceName(options.service, 'host option service');
   const poolTimeout = options.poolTimeout ?? 10_000;
   const log = options.log ?? (() => {});
   const s = subjects(options.subject ?? DEFAULT_PREFIX);
@@ -101,6 +109,7 @@ export async function serveHost(options: HostOptions): Promise<Host> {
   const nc = await connectNats(options, `objectproxypool host ${hostId} (${exportName})`);
   const limit = payloadLimit(nc, options.maxPayload);
   const instances = new Map<string, Instance>();
+  const tally = new ServeTally();
   const poolSeen = new Map<string, number>();
   let closing = false;
 
@@ -123,30 +132,30 @@ export async function serveHost(options: HostOptions): Promise<Host> {
     },
   });
 
-  const spawning = nc.subscribe(s.spawn(hostId), {
-    callback: (_error, msg) => {
-      const refuse = (error: string): void => {
-        msg.respond(encode({ ok: false, error } satisfies SpawnAnswer, limit));
-      };
-      let request: SpawnRequest;
-      try {
-        request = decode(msg.data) as SpawnRequest;
-      } catch (error) {
-        return refuse(`unreadable request: ${(error as Error).message}`);
-      }
-      if (closing) return refuse('the host is shutting down');
-      if (request?.exportName !== exportName && request?.exportName !== exportKey) return refuse(`this host serves ${exportName}, not ${String(request?.exportName)}`);
-      if (instances.size >= capacity) return refuse(`the host is full (${capacity} instances)`);
-      if (typeof request.replyTo !== 'string' || typeof request.poolId !== 'string') return refuse('malformed request');
-      const instance = start(request);
-      msg.respond(encode({ ok: true, instanceId: instance.id } satisfies SpawnAnswer, limit));
-    },
-  });
-
+  const onSpawn = (_error: Error | null, msg: { data: Uint8Array; respond(data: Uint8Array): boolean }): void => {
+    const refuse = (error: string): void => {
+      msg.respond(encode({ ok: false, error } satisfies SpawnAnswer, limit));
+    };
+    let request: SpawnRequest;
+    try {
+      request = decode(msg.data) as SpawnRequest;
+    } catch (error) {
+      return refuse(`unreadable request: ${(error as Error).message}`);
+    }
+    if (closing) return refuse('the host is shutting down');
+    if (request?.exportName !== exportName && request?.exportName !== exportKey) return refuse(`this host serves ${exportName}, not ${String(request?.exportName)}`);
+    if (instances.size >= capacity) return refuse(`the host is full (${capacity} instances)`);
+    if (typeof request.replyTo !== 'string' || typeof request.poolId !== 'string') return refuse('malformed request');
+    const instance = start(request);
+    msg.respond(encode({ ok: true, instanceId: instance.id } satisfies SpawnAnswer, limit));
+  };
+  // As a service, placements go through the service's endpoint, which counts them; else a plain subscription.
+  let announced: Announced | undefined;
+  const spawning = service === undefined ? nc.subscribe(s.spawn(hostId), { callback: onSpawn }) : undefined;
   const start = (request: SpawnRequest): Instance => {
     const id = randomUUID().replaceAll('-', '');
     const channel = threadKind.spawn({ index: request.index, module: moduleUrl });
-    const pending = new Set<number>();
+    const pending = new Map<number, number>();
     const sub = nc.subscribe(s.instance(id), {
       callback: (_error, msg) => {
         let message: Request | Request[] | ToHost;
@@ -168,7 +177,7 @@ export async function serveHost(options: HostOptions): Promise<Host> {
             send(instance.replyTo, [refused]);
             continue;
           }
-          if (request[0] !== Op.Init && request[0] !== Op.Cancel) pending.add(request[1] as number);
+          if (request[0] !== Op.Init && request[0] !== Op.Cancel) pending.set(request[1] as number, performance.now());
           accepted.push(request);
         }
         if (accepted.length > 0) channel.post(accepted);
@@ -206,7 +215,9 @@ export async function serveHost(options: HostOptions): Promise<Host> {
   const relay = (instance: Instance, message: Response | Response[]) => {
     const batch = typeof message[0] === 'number' ? [message as Response] : (message as Response[]);
     for (const response of batch) {
-      if (response[1] !== Status.Ready) instance.pending.delete(response[0]);
+      if (response[1] === Status.Ready) continue;
+      const startedAt = instance.pending.get(response[0]);
+      if (instance.pending.delete(response[0])) count(response, startedAt);
     }
     if (nc.isClosed()) return;
     try {
@@ -226,6 +237,16 @@ export async function serveHost(options: HostOptions): Promise<Host> {
     }
   };
 
+  /** One answered request into the tally: a map chunk counts its tasks and its failed ones. */
+  const count = (response: Response, startedAt: number | undefined) => {
+    if (response[1] === Status.Chunk) {
+      const results = response[2] as ArrayLike<unknown>;
+      tally.served(startedAt, results.length, Array.isArray(response[3]) ? response[3].length : 0);
+    } else if (response[1] === Status.Ok || response[1] === Status.Err) {
+      tally.served(startedAt, 1, response[1] === Status.Err ? 1 : 0);
+    }
+  };
+
   const end = (instance: Instance, notice: ToPool | undefined) => {
     if (!instances.delete(instance.id)) return;
     instance.unsubscribe();
@@ -233,6 +254,20 @@ export async function serveHost(options: HostOptions): Promise<Host> {
     void instance.channel.terminate();
     log(`instance ${instance.id} ended${notice ? ` (${notice.reason})` : ''}; ${instances.size}/${capacity} in use`);
   };
+
+  // Announced last: a placement may arrive as soon as the endpoint exists.
+  if (service !== undefined) {
+    const data = () => ({
+      hostId, exportName, subject: options.subject ?? DEFAULT_PREFIX, capacity, instances: instances.size, free: capacity - instances.size,
+      heartbeatMs, requests: tally.requests, tasks: tally.tasks, errors: tally.errors, averageMs: tally.averageMs,
+    });
+    try {
+      announced = await announce(nc, service, s.spawn(hostId), onSpawn, data);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
 
   const pools = nc.subscribe(s.poolHeartbeats, {
     callback: (_error, msg) => {
@@ -254,7 +289,8 @@ export async function serveHost(options: HostOptions): Promise<Host> {
     (closed ??= (async () => {
       closing = true;
       discovery.unsubscribe();
-      spawning.unsubscribe();
+      spawning?.unsubscribe();
+      await announced?.stop().catch(() => {});
       const deadline = Date.now() + graceMs;
       while ([...instances.values()].some((i) => i.pending.size > 0) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));

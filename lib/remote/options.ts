@@ -62,4 +62,10 @@ export interface RemotePoolOptions extends RemoteConnection {
   hostTimeout?: number;
   /** How long a host may take to accept an instance, in ms. Default 5000. */
   spawnTimeout?: number;
+  /**
+   * Find hosts by the NATS service name they were started with (`objectproxypool host --service NAME`), through
+   * NATS's standard service API (`$SRV.STATS.NAME`), instead of asking every host on the subject prefix. Hosts of
+   * that service serving another class, or on another prefix, are not used.
+   */
+  service?: string;
 }

@@ -17,6 +17,8 @@
  * - a module graph with top-level await (`ERR_REQUIRE_ASYNC_MODULE`, raised before anything is evaluated);
  * - a thread worker only while its host is not terminating it (`gate`, workers/load-gate.ts: a termination inside
  *   this require() aborts the whole process on Node 20 and 22). Without a gate, no require().
+ * - Node itself: Deno and Bun load through `import()` (Bun's require() refuses a graph with top-level await with its
+ *   own TypeError, and the start-up figures above are Node's).
  */
 import { nodeBuiltin } from '../workers/platform.ts';
 import { enterLoad, leaveLoad, type LoadGate } from '../workers/load-gate.ts';
@@ -37,6 +39,7 @@ export type Ending = { gate: LoadGate } | 'signal';
 /** A synchronous loader for the worker's class module, or undefined where only `import()` gives the same result. */
 export function requireModuleLoader(hooksRegistered: boolean, ending: Ending | undefined): RequireModule | undefined {
   const proc = process as NodeJS.Process & { features: { require_module?: boolean } };
+  if (proc.versions.bun !== undefined || proc.versions.deno !== undefined) return undefined;
   if (hooksRegistered || ending === undefined || !proc.features.require_module || !quietRequireEsm(proc.versions.node)) return undefined;
   if (hookFlag.test(proc.execArgv.join(' ')) || hookFlag.test(proc.env.NODE_OPTIONS ?? '')) return undefined;
   const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');

@@ -12,10 +12,11 @@ interface WorkerScope {
 
 /** The global scope of the current Web Worker, or undefined outside one (on Node, in a page). */
 export function webWorkerScope(): WorkerScope | undefined {
-  const scope = globalThis as { WorkerGlobalScope?: Function; importScripts?: unknown };
-  return typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof (scope.WorkerGlobalScope as any)
-    ? (globalThis as unknown as WorkerScope)
-    : undefined;
+  const scope = globalThis as { WorkerGlobalScope?: Function; Bun?: { isMainThread?: boolean } };
+  if (typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof (scope.WorkerGlobalScope as any)) return globalThis as unknown as WorkerScope;
+  // Bun's Web Workers have the worker scope's methods on globalThis but no WorkerGlobalScope class.
+  if (scope.Bun?.isMainThread === false && typeof (globalThis as { postMessage?: unknown }).postMessage === 'function') return globalThis as unknown as WorkerScope;
+  return undefined;
 }
 
 export function webEndpoint(scope: WorkerScope): RuntimeEndpoint {

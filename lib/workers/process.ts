@@ -66,10 +66,10 @@ function channelOf(child: ChildProcess): WorkerChannel {
       if (terminating) return; // terminate() holds a ref until the exit is seen
       if (on) {
         child.ref();
-        child.channel?.ref();
+        child.channel?.ref?.(); // Bun's IPC channel has no ref/unref
       } else {
         child.unref();
-        child.channel?.unref();
+        child.channel?.unref?.();
       }
     },
   };

@@ -17,6 +17,7 @@ import {
 } from '../remote/wire.ts';
 import { NotEnoughHostsError } from '../remote/errors.ts';
 import type { RemotePoolOptions } from '../remote/options.ts';
+import { checkServiceName, discoverAnswerFromStats, statsSubject } from '../remote/service.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 
 export interface RemoteKind extends WorkerKind {
@@ -35,6 +36,7 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
   const hostTimeout = options.hostTimeout ?? 3000;
   const spawnTimeout = options.spawnTimeout ?? 5000;
   const prefix = options.subject ?? DEFAULT_PREFIX;
+  const service = options.service === undefined ? undefined : checkServiceName(options.service, 'option remote.service');
   const s = subjects(prefix);
   const nats = await natsClient();
   const nc = await connectNats(options, `objectproxypool pool (${exportName})`);
@@ -65,6 +67,7 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
   beat.unref();
   nc.publish(s.poolHeartbeat(poolId));
 
+  const askedOn = service === undefined ? s.discover : statsSubject(service);
   /** Ask every host serving the class; resolve once `needed` slots are offered (and answers settled) or on timeout. */
   const discover = (needed: number): Promise<DiscoverAnswer[]> =>
     new Promise((resolve) => {
@@ -80,9 +83,9 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
       const timer = setTimeout(finish, discoveryTimeout);
       const sub: Subscription = nc.subscribe(inbox, {
         callback: (_error, msg) => {
-          let answer: DiscoverAnswer;
+          let answer: DiscoverAnswer | undefined;
           try {
-            answer = decode(msg.data) as DiscoverAnswer;
+            answer = service === undefined ? (decode(msg.data) as DiscoverAnswer) : discoverAnswerFromStats(JSON.parse(new TextDecoder().decode(msg.data)), exportName, prefix);
           } catch {
             return;
           }
@@ -97,7 +100,9 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
           }
         },
       });
-      nc.publish(s.discover, encode({ exportName }, limit), { reply: inbox });
+      // By service name: the standard stats request, which every host of that service answers.
+      if (service !== undefined) nc.publish(statsSubject(service), new Uint8Array(), { reply: inbox });
+      else nc.publish(s.discover, encode({ exportName }, limit), { reply: inbox });
     });
 
   /** Round-robin over hosts by free slots: 5 over hosts with 4 and 2 free → A, B, A, B, A. */
@@ -136,7 +141,7 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
     },
     async placeOne() {
       const answers = (await discover(1)).filter((a) => a.free > 0).sort((a, b) => b.free - a.free);
-      if (answers.length === 0) throw new NotEnoughHostsError(1, 0, 0, exportName, s.discover, discoveryTimeout);
+      if (answers.length === 0) throw new NotEnoughHostsError(1, 0, 0, exportName, askedOn, discoveryTimeout);
       return answers[0]!.hostId;
     },
   };
@@ -146,7 +151,7 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
     async prepare(count) {
       const answers = await discover(count);
       const free = answers.reduce((sum, a) => sum + a.free, 0);
-      if (free < count) throw new NotEnoughHostsError(count, answers.length, free, exportName, s.discover, discoveryTimeout);
+      if (free < count) throw new NotEnoughHostsError(count, answers.length, free, exportName, askedOn, discoveryTimeout);
       assign(answers, count, 0);
     },
     spawn(spec: SpawnSpec): WorkerChannel {

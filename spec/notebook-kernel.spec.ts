@@ -1,0 +1,68 @@
+/**
+ * examples/ensemble.ipynb executed headless by nbclient in Deno's Jupyter kernel, as a notebook user's CI would:
+ * every cell runs without error, the progress display is updated to the end, the plot is an SVG, the seeded
+ * numbers equal those of the same ensemble run as a plain script (examples/ensemble.mjs), running the pool cell
+ * again leaves no workers behind (the kernel's thread count does not grow), and the kernel is gone after shutdown.
+ *
+ * Needs python3 with nbclient (Debian: apt-get install python3-nbclient; .ci/run installs it). The Deno kernel is
+ * the dev dependency `deno`, declared to Jupyter through a temporary kernelspec, so nothing is installed globally.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+const T = { timeout: 180_000 };
+
+/** The first python3 that can import nbclient (pyenv's python may lack the Debian packages). */
+function findPython(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(python, ['-c', 'import nbclient'], { stdio: 'ignore' }).status === 0) return python;
+  }
+  return undefined;
+}
+
+const resultOf = (text: string) => JSON.parse(text.split('\n').find((line) => line.startsWith('RESULT '))!.slice(7));
+
+describe('notebook: examples/ensemble.ipynb in the Deno kernel', () => {
+  it('runs headless, matches the plain script, survives a re-run cell and shuts down', T, async (t) => {
+    const python = findPython();
+    if (!python) {
+      assert.ok(!process.env.CI, 'python3 with nbclient is missing: apt-get install python3-nbclient');
+      t.skip('python3 with nbclient is missing: apt-get install python3-nbclient');
+      return;
+    }
+    const jupyterPath = mkdtempSync(join(tmpdir(), 'opp-kernels-'));
+    try {
+      mkdirSync(join(jupyterPath, 'kernels', 'deno'), { recursive: true });
+      const argv = [join(ROOT, 'node_modules/.bin/deno'), 'jupyter', '--kernel', '--conn', '{connection_file}'];
+      writeFileSync(join(jupyterPath, 'kernels', 'deno', 'kernel.json'), JSON.stringify({ argv, display_name: 'Deno', language: 'typescript' }));
+      const env = { ...process.env, JUPYTER_PATH: jupyterPath, NO_COLOR: '1' };
+      const [notebook, script] = await Promise.all([
+        run(python, ['scripts/run-notebook.py', 'examples/ensemble.ipynb'], { cwd: ROOT, env, timeout: 150_000 }),
+        run(process.execPath, ['examples/ensemble.mjs'], { cwd: ROOT, timeout: 60_000 }),
+      ]);
+      const report = JSON.parse(notebook.stdout) as { cells: any[][]; threads: number[]; kernelGone: boolean };
+      const outputs = report.cells.flat();
+      assert.deepEqual(outputs.filter((o) => o.type === 'error'), [], 'no cell fails');
+      const text = outputs.map((o) => o.text ?? '').join('');
+      assert.deepEqual(resultOf(text), resultOf(script.stdout), 'same seeded numbers as the plain script');
+      const progress = outputs.find((o) => o.data?.['text/html']?.includes('<progress'));
+      // Updated in place by display_id. The kernel may send the last update after the cell's idle status, which
+      // nbclient then no longer applies: the stored display shows the last round, or the one before.
+      assert.match(progress?.data['text/plain'] ?? '', /^(19|20)\/20 rounds$/, 'the progress display was updated to the end');
+      assert.ok(outputs.some((o) => o.data?.['image/svg+xml']?.includes('<polyline')), 'the convergence plot is an SVG');
+      assert.equal(report.threads.length, 3);
+      assert.ok(report.threads.every((n) => n <= report.threads[0]!), `re-running the pool cell leaks no worker threads: ${report.threads}`);
+      assert.equal(report.kernelGone, true, 'the kernel process ended at shutdown');
+    } finally {
+      rmSync(jupyterPath, { recursive: true, force: true });
+    }
+  });
+});
