@@ -6,6 +6,7 @@ import { Op, Status, type Request, type Response } from '../protocol/messages.ts
 import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
 import { ArgumentError, WorkerExitedError } from './errors.ts';
 import type { SlotTiming } from './metrics.ts';
+import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
@@ -109,7 +110,7 @@ export class WorkerSlot {
   private postOne(request: Request): void {
     if (!this.alive) return;
     try {
-      this.channel.post(request);
+      this.channel.post(request, takeTransfer(request));
     } catch (error) {
       this.rejectUncloneable(request, error);
     }
@@ -124,8 +125,9 @@ export class WorkerSlot {
       this.postOne(batch[0]!);
       return;
     }
+    const transfer = takeBatchTransfer(batch);
     try {
-      this.channel.post(batch);
+      this.channel.post(batch, transfer);
     } catch {
       // Something in the batch cannot be cloned. Send the rest; fail just the guilty requests, naming the argument.
       for (const request of batch) this.postOne(request);
