@@ -56,3 +56,4 @@ export * from './flows/index.ts';
 export * from './server/index.ts';
 export * from './jobs/index.ts';
 export { transfer, TransferError } from './protocol/transfer.ts';
+export { proxy, CallbackReleasedError, type HostCallback } from './pool/callbacks.ts';

@@ -64,3 +64,4 @@ export { Communicator, soloCommunicator } from './collectives/comm.ts';
 export { CollectiveAbortedError } from './collectives/errors.ts';
 // Return values that move rather than copy: `return transfer(result, [result.buffer])`.
 export { transfer, TransferError } from './protocol/transfer.ts';
+export { CallbackReleasedError } from './runtime/callbacks.ts';

@@ -62,7 +62,14 @@ function isPlainContainer(value: object): boolean {
  * allocates nothing; `found` tells the receiver whether it must look for handles at all.
  */
 export function encodeValue(value: unknown, state: EncodeState = { found: false }, seen?: Set<object>): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') {
+    // A function can stand for a handle too: a host callback (proxy(), lib/pool/callbacks.ts).
+    if (typeof value === 'function' && typeof (value as Partial<Shareable>)[toHandle] === 'function') {
+      state.found = true;
+      return (value as unknown as Shareable)[toHandle]();
+    }
+    return value;
+  }
   if (isTransferred(value)) {
     // transfer(value, list): the value travels, its list joins the message's transfer list (transfer.ts).
     mergeLists((state.transfer ??= []), value.transfer, 'transfer()');
@@ -128,7 +135,7 @@ export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean; 
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === null || typeof arg !== 'object') continue;
+    if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) continue;
     let encoded: unknown;
     try {
       encoded = encodeValue(arg, state);
