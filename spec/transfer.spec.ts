@@ -77,6 +77,14 @@ for (const kind of ['thread', 'inline'] as const) {
       // A buffer detached by an earlier transfer.
       await p.sum.one(transfer(a, [a.buffer]));
       assert.throws(() => transfer(a, [a.buffer]), (e: Error) => e instanceof TransferError && /detached/.test(e.message));
+      // A mark made before its buffer moved with another call.
+      const c = new Float64Array([1, 2]);
+      const early = transfer(c, [c.buffer]);
+      assert.equal(await p.sum.one(transfer(c, [c.buffer])), 3);
+      await assert.rejects(p.sum.one(early), (e: Error) => e instanceof TransferError && /detached ArrayBuffer/.test(e.message));
+      await assert.rejects(p.sum.map([early]), TransferError);
+      // A detached buffer sent without transfer(): it cannot be cloned either.
+      await assert.rejects(p.byteLength.one(c.buffer), ArgumentError);
       // A bad list in a worker's result fails that call with the reason.
       await assert.rejects(p.badResult.one('twice'), (e: Error) => e.name === 'TransferError' && /listed twice/.test(e.message));
       await assert.rejects(p.badResult.one('not-transferable'), (e: Error) => e.name === 'TransferError' && /list its \.buffer/.test(e.message));

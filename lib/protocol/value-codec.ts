@@ -7,7 +7,7 @@
  * Maps, Sets and class instances travel by structured clone untouched.
  */
 
-import { isTransferred, mergeLists } from './transfer.ts';
+import { checkList, isTransferred, mergeLists } from './transfer.ts';
 
 /** A value implementing this method is sent as the handle it returns. */
 export const toHandle: unique symbol = Symbol.for('objectproxypool.toHandle') as any;
@@ -72,6 +72,8 @@ export function encodeValue(value: unknown, state: EncodeState = { found: false 
   }
   if (isTransferred(value)) {
     // transfer(value, list): the value travels, its list joins the message's transfer list (transfer.ts).
+    // Checked again now: a listed buffer may have moved with another call since transfer() marked it.
+    checkList(value.transfer, 'transfer()');
     mergeLists((state.transfer ??= []), value.transfer, 'transfer()');
     return encodeValue(value.value, state, seen);
   }
