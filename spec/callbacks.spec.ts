@@ -81,6 +81,16 @@ function callbackSuite(kind: string, options: () => PoolOptions<[]>) {
       assert.equal(registeredCallbacks(), 0);
     });
 
+    it('a callback whose result cannot be sent back rejects the worker\'s await with the reason', T, async () => {
+      await using p = await pool(1);
+      const bad = await p.callHostCatching.one(proxy(() => ({ nested: () => 1 }) as never));
+      assert.equal(bad.name, 'TypeError');
+      assert.match(bad.message, /could not be sent to the worker|cannot be sent/);
+      const fn = await p.callHostCatching.one(proxy(() => (() => 1) as never));
+      assert.match(fn.message, /returned a value that cannot be sent back: a function/);
+      assert.equal(registeredCallbacks(), 0);
+    });
+
     it('called after its call settled: CallbackReleasedError in the worker; pool usable', T, async () => {
       await using p = await pool(1);
       await p.keepCallback.one(proxy(() => 'late'));

@@ -11,7 +11,7 @@
  * callback that never returns is freed when its call times out) and later ones are refused the same way: nothing
  * is retained on either side.
  */
-import { toHandle, decodeValue, type Handle } from '../protocol/value-codec.ts';
+import { toHandle, decodeValue, encodeValue, type EncodeState, type Handle } from '../protocol/value-codec.ts';
 import { isTransferred } from '../protocol/transfer.ts';
 import { CALLBACK_TAG, CALLBACK_TOPIC, CallbackReleasedError, releasedMessage, type CallbackHandle } from '../runtime/callbacks.ts';
 import { registerUpTopic, type UpMessage } from './uplink-host.ts';
@@ -152,7 +152,18 @@ registerUpTopic(CALLBACK_TOPIC, (message) => {
   const done = () => state.running.delete(reply);
   new Promise((resolve) => resolve(state.fn(...((found ? decodeValue(args) : args) as unknown[])))).then(
     (value) => {
-      if (done()) reply(true, value);
+      if (!done()) return;
+      // Encoded here, so that a result that cannot travel rejects the worker's await instead of leaving it waiting.
+      let encoded: unknown;
+      const encoding: EncodeState = { found: false };
+      try {
+        if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} cannot be sent to a worker`);
+        encoded = encodeValue(value, encoding);
+      } catch (error) {
+        reply(false, new TypeError(`host callback ${state.fn.name || '(anonymous)'} returned a value that cannot be sent back: ${(error as Error).message}`, { cause: error }));
+        return;
+      }
+      reply(true, encoded, { hasHandles: encoding.found });
     },
     (error) => {
       if (done()) reply(false, error);

@@ -7,6 +7,7 @@ import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
 import { ArgumentError, WorkerExitedError } from './errors.ts';
 import type { SlotTiming } from './metrics.ts';
 import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
+import { encodeError } from '../protocol/error-codec.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
@@ -135,6 +136,12 @@ export class WorkerSlot {
   }
 
   private rejectUncloneable(request: Request, cause: unknown): void {
+    if (request[0] === Op.Reply && request[2]) {
+      // The host's answer to a worker (a callback's result) cannot be cloned: the worker hears why, not nothing.
+      const error = new TypeError(`the host's answer could not be sent to the worker: ${(cause as Error)?.message ?? cause}`);
+      this.postOne([Op.Reply, request[1], false, encodeError(error), false]);
+      return;
+    }
     const id = request[0] === Op.Init ? 0 : (request[1] as number);
     const pending = this.pending.get(id);
     if (!pending) return;
