@@ -54,7 +54,7 @@ const scenarios = {
     const sum = await pool.sum.one(transfer(values, [values.buffer]));
     const made = await pool.makeBuffer.one(1 << 20, 7);
     const back = (await pool.sumAndReturn.one(transfer(new Float64Array([1, 2, 3.5]), []))) as { sum: number; values: Float64Array };
-    const bad = await rejection(pool.sum.one(transfer(values, [values.buffer])));
+    const bad = await rejection((async () => pool.sum.one(transfer(values, [values.buffer])))());
     return {
       sum,
       senderDetached: values.buffer.byteLength === 0,
