@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { ArgumentError, CallbackReleasedError, ProxyPool, TimeoutError, fixtureUrl, proxy, range, repeat, type PoolOptions } from './helpers/lib.ts';
+import { ArgumentError, CallbackReleasedError, ProxyPool, TimeoutError, fixtureUrl, proxy, range, repeat, transfer, type PoolOptions } from './helpers/lib.ts';
+import { MessageChannel } from 'node:worker_threads';
 import { registeredCallbacks } from '../.test-build/lib/pool/callbacks.js';
 import { T, kinds } from './helpers/kinds.ts';
 import { natsSkip, startHost, startNats, type HostProcess, type NatsServer } from './helpers/nats.ts';
@@ -150,6 +151,33 @@ describe('callbacks over kind remote (1 host, 1 nats-server)', { skip }, () => {
     await nats?.stop();
   });
   callbackSuite('remote', () => ({ kind: 'remote', remote: { servers: nats!.url, hostTimeout: 2000 } }));
+
+  // transfer() over the network: nothing can move, so it copies (and says so once); ports are refused.
+  it('transfer() on kind remote copies, warns once (OPP_TRANSFER_COPIED), and refuses MessagePorts', T, async () => {
+    await using p = await ProxyPool.create(TransferModel, { workers: 1, module, kind: 'remote', remote: { servers: nats!.url, hostTimeout: 2000 } });
+    const warnings: Array<Error & { code?: string }> = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const a = new Float64Array([1, 2, 3]);
+      assert.equal(await p.sum.one(transfer(a, [a.buffer])), 6);
+      assert.equal(a.length, 3, 'copied: the sender keeps its buffer');
+      const b = new Float64Array([4]);
+      assert.equal(await p.sum.one(transfer(b, [b.buffer])), 4);
+      const bytes = await p.makeBuffer.one(16, 1);
+      assert.equal(bytes.byteLength, 16, 'a result the worker marked for transfer arrives (moved to the host process, then copied)');
+      await new Promise((resolve) => setImmediate(resolve));
+      const copied = warnings.filter((w) => w.code === 'OPP_TRANSFER_COPIED' && /remote workers/.test(w.message));
+      assert.equal(copied.length, 1, 'warned once');
+      const { port1, port2 } = new MessageChannel();
+      await assert.rejects(p.takePort.one(transfer(port1, [port1])), (e: Error) => e instanceof ArgumentError && /MessagePort cannot reach a remote worker/.test(e.message));
+      port1.close();
+      port2.close();
+      assert.equal(await p.sum.one(new Float64Array([1])), 1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
 
 describe('callbacks: leak', () => {
