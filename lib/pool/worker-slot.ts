@@ -75,6 +75,7 @@ export class WorkerSlot {
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
   send(request: Request, id: number, pending: Pending): void {
     if (!this.alive) {
+      takeTransfer(request); // never posted: forget its transfer list
       pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));
       return;
     }
