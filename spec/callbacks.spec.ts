@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { ArgumentError, CallbackReleasedError, ProxyPool, TimeoutError, fixtureUrl, proxy, range, repeat, transfer, type PoolOptions } from './helpers/lib.ts';
+import { ArgumentError, CallbackReleasedError, PoolClosedError, ProxyPool, TimeoutError, fixtureUrl, proxy, range, repeat, transfer, type PoolOptions } from './helpers/lib.ts';
 import { MessageChannel } from 'node:worker_threads';
 import { registeredCallbacks } from '../.test-build/lib/pool/callbacks.js';
 import { T, kinds } from './helpers/kinds.ts';
@@ -109,6 +109,16 @@ function callbackSuite(kind: string, options: () => PoolOptions<[]>) {
       const outcome = await p.lastOutcome.one();
       assert.match(String(outcome), /^CallbackReleasedError: /);
       assert.equal(await p.callHost.one(proxy((x: number) => x + 1), 1), 2, 'the pool is usable');
+    });
+
+    it('close({ force: true }) while a worker awaits a host callback: PoolClosedError, the callback released', T, async () => {
+      const p = await pool(1);
+      const waiting = p.awaitCallback.one(proxy(() => new Promise(() => {})));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(registeredCallbacks(), 1);
+      await p.close({ force: true });
+      await assert.rejects(waiting, PoolClosedError);
+      assert.equal(registeredCallbacks(), 0);
     });
 
     it('a callback outside a method call\'s arguments (a field) is an ArgumentError', T, async () => {
