@@ -6,6 +6,7 @@
 //                              worker has taken one (S6's "every worker answered")
 //   transfer(method, f64)      one task whose Float64Array argument is transferred (null: can't)
 //   shared(n)                  a Float64Array of n elements in shared memory, as this library passes it
+//   transferBoth(method, f64)  S4b: the argument moves to the worker and the worker's result moves back (null: not measured)
 //   close()
 // Worker files are plain .mjs so that no row pays for a TypeScript loader (see bench/README.md).
 import { Worker } from 'node:worker_threads';
@@ -30,14 +31,15 @@ export const REFERENCES = ['postMessage', 'atomics'];
 
 export const adapters = {
   async objectproxypool({ workers, entry }) {
-    const { ProxyPool, SharedArrayWrapper } = await import(entry);
+    const { ProxyPool, SharedArrayWrapper, transfer } = await import(entry);
     const { BenchModel } = await import('./workers/opp-model.mjs');
     const pool = await ProxyPool.create(BenchModel, { workers, module: here('./workers/opp-model.mjs') });
     return {
       call: (m, a) => pool[m].one(a),
       callMany: (m, args) => pool[m].map(args),
       broadcast: (m, a) => pool[m](a),
-      transfer: null,
+      transfer: (m, a) => pool[m].one(transfer(a, [a.buffer])),
+      transferBoth: (m, a) => pool[m].one(transfer(a, [a.buffer])),
       shared: (n) => {
         const w = SharedArrayWrapper.zeros([n], 'float64');
         return { value: w, data: w.data };
@@ -161,6 +163,7 @@ export const adapters = {
       call: (m, a) => post(next(), m, a),
       broadcast: (m, a) => Promise.all(threads.map((w) => post(w, m, a))),
       transfer: (m, a) => post(next(), m, a, [a.buffer]),
+      transferBoth: (m, a) => post(next(), m, a, [a.buffer]),
       shared: (n) => { const d = sharedF64(n); return { value: d, data: d }; },
       close: () => Promise.all(threads.map((w) => w.terminate())),
     };

@@ -116,6 +116,43 @@ const scenarios = {
     return out;
   },
 
+  /**
+   * S4b: a 64 MB Float64Array moved to a worker, summed, and moved back — next to the same with copies both ways
+   * and to a shared array (summed in place, nothing to send back). The raw postMessage row is the reference.
+   */
+  async S4b() {
+    if (library === 'atomics') return { transfer_sumReturn: na('no message carries data') };
+    const n = (64 * 1024 * 1024) / 8;
+    const iters = quick ? 3 : 20;
+    const a = await create();
+    if (!a.transferBoth) {
+      await a.close();
+      return { transfer_sumReturn: na('not measured: S4b compares objectproxypool with the raw postMessage transfer') };
+    }
+    const out = {};
+    const checkBack = (r, arr) => {
+      if (r.sum !== n || r.values.length !== n) throw new Error(`sumReturn returned ${r.sum} and ${r.values.length} values, expected ${n}`);
+      if (arr && arr.length !== 0) throw new Error('the argument was not moved: its buffer is still attached');
+    };
+    const t = [];
+    for (let i = 0; i < iters + 1; i++) {
+      const arr = new Float64Array(n).fill(1);
+      const t0 = performance.now();
+      checkBack(await a.transferBoth('sumReturn', arr), arr);
+      if (i > 0) t.push(performance.now() - t0);
+    }
+    out.transfer_sumReturn = stat(t, 'ms');
+    const arr = new Float64Array(n).fill(1);
+    checkBack(await a.call('sumEcho', arr));
+    out.copy_sumReturn = stat(await timeEach(iters, async () => checkBack(await a.call('sumEcho', arr))), 'ms');
+    const sh = a.shared(n);
+    sh.data.fill(1);
+    for (let i = 0; i < 3; i++) await a.call('sum', sh.value);
+    out.shared_sum = stat(await timeEach(iters, async () => { if ((await a.call('sum', sh.value)) !== n) throw new Error('shared sum'); }), 'ms');
+    await a.close();
+    return out;
+  },
+
   /** S5: Monte Carlo π over 40 tasks, against the single-thread time / workers measured here. */
   async S5() {
     if (library === 'atomics') return { run: na('not a task runner') };

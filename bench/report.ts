@@ -2,7 +2,7 @@
 
 export const LIBRARY_NAMES = ['objectproxypool', 'objectproxypool-remote', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
 export const PEER_NAMES = ['piscina', 'workerpool', 'tinypool', 'comlink'] as const;
-export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'G1', 'G2'] as const;
+export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S4b', 'S5', 'S6', 'G1', 'G2'] as const;
 
 export interface Stat { median: number; p95: number; n: number; unit: string; calls?: number; ratePerSec?: number }
 export interface NotApplicable { na: string }
@@ -52,6 +52,9 @@ const ROWS: Row[] = [
   { scenario: 'S4', key: 'transfer_sum', label: 'S4 64 MB transfer, sum' },
   { scenario: 'S4', key: 'shared_readOne', label: 'S4 64 MB shared, read one' },
   { scenario: 'S4', key: 'shared_sum', label: 'S4 64 MB shared, sum' },
+  { scenario: 'S4b', key: 'transfer_sumReturn', label: 'S4b 64 MB moved in, summed, moved back' },
+  { scenario: 'S4b', key: 'copy_sumReturn', label: 'S4b … copied in and back' },
+  { scenario: 'S4b', key: 'shared_sum', label: 'S4b … shared, summed in place' },
   { scenario: 'S5', key: 'run', label: 'S5 Monte Carlo π, 40 tasks' },
   { scenario: 'S6', key: 'startup', label: 'S6 start-up: create → first result' },
   { scenario: 'S6', key: 'startupAll', label: 'S6 start-up: create → every worker answered' },
@@ -209,6 +212,10 @@ export function targetsTable(report: Report): string {
   const clone = ours('S4', 'clone_readOne');
   add('S4 64 MB shared array, read one: ≤ 1 ms per call', shared === undefined ? undefined : `${fmtNum(shared)} ms`, shared === undefined ? undefined : shared <= 1);
   add('S4 … and ≥ 50× faster than structured clone', shared && clone ? `${fmtNum(clone / shared)}×` : undefined, shared && clone ? clone / shared >= 50 : undefined);
+  const moved = ours('S4b', 'transfer_sumReturn');
+  const raw = valueOf(report, 'postMessage', 'S4b', 'transfer_sumReturn');
+  const r4b = moved !== undefined && isStat(raw) ? moved / raw.median : undefined;
+  add('S4b 64 MB transferred both ways ≤ 1.05× the raw postMessage transfer', r4b === undefined ? undefined : `${r4b.toFixed(3)}× (${fmtNum(moved!)} ms vs ${fmtNum((raw as Stat).median)} ms)`, r4b === undefined ? undefined : r4b <= 1.05);
   const s5 = report.results.find((r) => r.library === 'objectproxypool' && r.scenario === 'S5')?.metrics as { run?: Stat; ideal?: number } | undefined;
   const r5 = s5?.run && s5.ideal ? s5.run.median / s5.ideal : undefined;
   add('S5 within 1.1× of the ideal (single thread / 2)', r5 === undefined ? undefined : `${r5.toFixed(2)}×`, r5 === undefined ? undefined : r5 <= 1.1);
@@ -268,6 +275,9 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
 - **S4** a 64 MB Float64Array passed to a worker that reads one element, and one that sums it: structured clone,
   transfer (a fresh array each time, allocated outside the timing) and shared memory (a SharedArrayBuffer; for
   objectproxypool a \`SharedArrayWrapper\`; for the atomics reference the buffer is handed over once, at set-up).
+- **S4b** a 64 MB Float64Array moved to a worker (\`transfer()\`), summed, and moved back in the result, against the
+  raw postMessage transfer both ways (target ≤ 1.05×); next to it the same with copies both ways, and a shared array
+  summed in place. Measured for objectproxypool and the postMessage reference only.
 - **S5** Monte Carlo π, 4×10⁷ samples in 40 tasks, against the same kernel's single-thread time / 2 measured in the
   same process just before.
 - **S6** create → first result, and close, over 20 cycles after importing the library; RSS growth per worker on the

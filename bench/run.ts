@@ -35,7 +35,7 @@ const list = (value: string | undefined, all: readonly string[], what: string): 
 };
 
 if (flag('help')) {
-  console.log(`usage: npm run bench -- [--quick] [--scenario S1,S2,S3,S4,S5,S6,G1,G2] [--library ${LIBRARY_NAMES.join(',')}]
+  console.log(`usage: npm run bench -- [--quick] [--scenario S1,S2,S3,S4,S4b,S5,S6,G1,G2] [--library ${LIBRARY_NAMES.join(',')}]
        [--timeout seconds-per-child] [--budget seconds-total] [--rounds n] [--source] [--docs] [--out file.json]`);
   process.exit(0);
 }
@@ -51,7 +51,7 @@ const out = option('out') ?? `${root}bench/results/latest.json`;
 // run in several rounds, the libraries in alternating order, and each figure is the round with the median median.
 const roundsOption = option('rounds');
 const roundsOf = (scenario: string): number =>
-  roundsOption ? Math.max(1, Number(roundsOption)) : quick ? 1 : ({ S1: 5, S3: 5, S6: 5, S5: 3 } as Record<string, number>)[scenario] ?? 1;
+  roundsOption ? Math.max(1, Number(roundsOption)) : quick ? 1 : ({ S1: 5, S3: 5, S6: 5, S5: 3, S4b: 3 } as Record<string, number>)[scenario] ?? 1;
 
 const entry = source ? new URL('../lib/index.ts', import.meta.url).href : new URL('../dist/index.js', import.meta.url).href;
 if (!source && !existsSync(fileURLToPath(entry))) {

@@ -55,3 +55,5 @@ export * from './services/index.ts';
 export * from './flows/index.ts';
 export * from './server/index.ts';
 export * from './jobs/index.ts';
+export { transfer, TransferError } from './protocol/transfer.ts';
+export { proxy, CallbackReleasedError, type HostCallback } from './pool/callbacks.ts';

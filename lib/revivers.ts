@@ -6,3 +6,4 @@ import './shared/index.ts';
 import './collectives/comm.ts';
 import './collectives/rwlock.ts';
 import './services/instance-ref.ts';
+import './runtime/callbacks.ts';

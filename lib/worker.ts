@@ -48,7 +48,7 @@ function hostEndpoint(): RuntimeEndpoint {
   const port = isNode ? nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads').parentPort : null;
   if (!port) throw new Error('expose() must be called inside a worker started by a pool (a worker thread or a module Web Worker)');
   return {
-    post: (batch) => port.postMessage(batch),
+    post: (batch, transfer) => port.postMessage(batch, transfer as never),
     onMessage: (handler) => port.on('message', handler),
     close: () => port.close(),
   };
@@ -62,3 +62,6 @@ export { SimService, type ServiceStatus } from './services/sim-service.ts';
 export { PartitionProcess } from './partition/process.ts';
 export { Communicator, soloCommunicator } from './collectives/comm.ts';
 export { CollectiveAbortedError } from './collectives/errors.ts';
+// Return values that move rather than copy: `return transfer(result, [result.buffer])`.
+export { transfer, TransferError } from './protocol/transfer.ts';
+export { CallbackReleasedError } from './runtime/callbacks.ts';

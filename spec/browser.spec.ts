@@ -118,6 +118,19 @@ describe('browser: kind web in headless Chromium', { skip }, () => {
     assert.ok(r.distinctOwners >= 2, `a map spreads over the workers (owners seen: ${r.distinctOwners})`);
   });
 
+  it('transfer (issue 21): an argument moves (sender detached), a result moves back, a host callback answers', T, async () => {
+    const r = await scenario('transfer');
+    assert.equal(r.sum, (999 * 1000) / 2);
+    assert.equal(r.senderDetached, true);
+    assert.equal(r.madeLength, 1 << 20);
+    assert.equal(r.madeByte, 7);
+    assert.equal(r.workerCopyLength, 0, 'the worker\'s buffer moved out with the result');
+    assert.deepEqual(r.back, { sum: 6.5, values: [1, 2, 3.5] });
+    assert.equal(r.bad.name, 'TransferError');
+    assert.match(r.bad.message, /detached ArrayBuffer/);
+    assert.deepEqual(r.callback, { twice: 42 });
+  });
+
   it('synchronize: each round reaches every worker once, and rounds are barriers', T, async () => {
     const r = await scenario('synchronize');
     for (const round of r.rounds) assert.deepEqual(round, [0, 1, 2, 3]);

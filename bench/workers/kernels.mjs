@@ -21,6 +21,11 @@ export function sumArray(a) {
   return total;
 }
 
+/** S4b: the sum, and the array itself sent back (the caller says whether it moves or is copied). */
+export function sumAndReturn(a) {
+  return { sum: sumArray(a), values: a };
+}
+
 export function readOne(a) {
   return a[a.length >> 1];
 }

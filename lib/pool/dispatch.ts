@@ -9,6 +9,7 @@ import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
 import type { Job } from './job.ts';
 import { taskArgs, type TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
+import { markTransfer, mergeLists, oneWorkerOnly, TransferError } from '../protocol/transfer.ts';
 
 /** Remaining work per worker (ms) below which a map's remaining tasks go out in one chunk per worker. */
 const TINY_REMAINDER_MS = 1;
@@ -78,7 +79,7 @@ function sendTask(
   slot: WorkerSlot,
   taskIndex: number,
   op: Op.Call | Op.Get | Op.Set,
-  payload: { method: string; args?: unknown[]; value?: unknown; found: boolean },
+  payload: { method: string; args?: unknown[]; value?: unknown; found: boolean; transfer?: Transferable[] },
   after?: () => void,
 ): void {
   // An earlier task of the same call may already have ended it (a dead worker fails at once): send nothing more.
@@ -91,6 +92,7 @@ function sendTask(
         ? ([Op.Get, id, payload.method] as const)
         : ([Op.Set, id, payload.method, payload.value, payload.found] as const);
   outstanding.add(slot, id);
+  markTransfer(request, payload.transfer);
   slot.send(request as never, id, {
     method: job.method,
     submittedAt: job.startedAt,
@@ -111,14 +113,16 @@ function sendTask(
 /** The same call on every worker; results in worker order. */
 export function broadcast(ctx: DispatchContext, job: Job, method: string, args: unknown[]): void {
   const encoded = encodeArgs(args);
+  oneWorkerOnly(encoded.transfer, ctx.slots.length, method);
   const outstanding = trackOutstanding(ctx, job);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found }));
+  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found, transfer: encoded.transfer }));
 }
 
 export function broadcastField(ctx: DispatchContext, job: Job, op: Op.Get | Op.Set, field: string, value?: unknown): void {
   const encoded = encodeArgs([value]);
+  oneWorkerOnly(encoded.transfer, ctx.slots.length, `fields.set("${field}")`);
   const outstanding = trackOutstanding(ctx, job);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, op, { method: field, value: encoded.args[0], found: encoded.found }));
+  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, op, { method: field, value: encoded.args[0], found: encoded.found, transfer: encoded.transfer }));
 }
 
 /** Task i to worker i, all at once (a dedicated pool, or `fields.setEach`). */
@@ -126,7 +130,7 @@ export function dedicated(ctx: DispatchContext, job: Job, method: string, tasks:
   const outstanding = trackOutstanding(ctx, job);
   for (let i = 0; i < tasks.count; i++) {
     const encoded = encodeArgs(taskArgs(tasks, i));
-    sendTask(ctx, job, outstanding, ctx.slots[i]!, i, op, { method, args: encoded.args, value: encoded.args[0], found: encoded.found });
+    sendTask(ctx, job, outstanding, ctx.slots[i]!, i, op, { method, args: encoded.args, value: encoded.args[0], found: encoded.found, transfer: encoded.transfer });
   }
 }
 
@@ -143,15 +147,20 @@ export function synchronized(ctx: DispatchContext, job: Job, method: string, tas
     };
     for (let t = start; t < end; t++) {
       const encoded = encodeArgs(taskArgs(tasks, t));
-      sendTask(ctx, job, outstanding, ctx.slots[t - start]!, t, Op.Call, { method, args: encoded.args, found: encoded.found }, roundDone);
+      sendTask(ctx, job, outstanding, ctx.slots[t - start]!, t, Op.Call, { method, args: encoded.args, found: encoded.found, transfer: encoded.transfer }, roundDone);
     }
   };
   runRound(0);
 }
 
 /** Tasks [start, end) as the columns of one Chunk message, shareables replaced by handles. */
-function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns: Array<unknown[] | null>; constants: unknown[]; found: boolean } {
+function chunkColumns(
+  tasks: TaskColumns,
+  start: number,
+  end: number,
+): { columns: Array<unknown[] | null>; constants: unknown[]; found: boolean; transfer?: Transferable[] } {
   let found = false;
+  let transfer: Transferable[] | undefined;
   const columns = tasks.columns.map((column, p) => {
     if (!column) return null;
     const slice = packNumbers(column.slice(start, end));
@@ -165,10 +174,15 @@ function chunkColumns(tasks: TaskColumns, start: number, end: number): { columns
       throw new UncloneableValueError(`argument ${p} of task ${start + Number(offset)} ${rest}`);
     }
     found ||= encoded.found;
+    // Each task's marks move its own buffers; one buffer listed by two tasks of a chunk is refused.
+    if (encoded.transfer) mergeLists((transfer ??= []), encoded.transfer, `argument ${p}`);
     return encoded.args;
   });
   const constants = encodeArgs(tasks.constants);
-  return { columns, constants: constants.args, found: found || constants.found };
+  if (constants.transfer) {
+    throw new TransferError(`a repeat() constant cannot be transferred: it goes to every chunk of the map, and a buffer can move only once; share it with a SharedArrayWrapper`);
+  }
+  return { columns, constants: constants.args, found: found || constants.found, transfer };
 }
 
 /**
@@ -208,7 +222,7 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     const range = takeRange();
     if (!range) return false;
     const { start, end, attempt } = range;
-    const { columns, constants, found } = chunkColumns(tasks, start, end);
+    const { columns, constants, found, transfer } = chunkColumns(tasks, start, end);
     const id = ctx.nextId();
     outstanding.add(slot, id);
     perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
@@ -217,7 +231,9 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
     const sentAt = performance.now();
-    slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start], id, {
+    const request = [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start] as [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number];
+    markTransfer(request, transfer);
+    slot.send(request, id, {
       method,
       submittedAt: job.startedAt,
       settle(response: Response) {

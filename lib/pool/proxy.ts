@@ -6,6 +6,7 @@ import type { PoolCore } from './pool-core.ts';
 import type { CallOptions, CloseOptions, PoolProxy, RemoteFields } from './types.ts';
 import { checkCallOptions } from './options.ts';
 import { POOL_CORE } from './core-access.ts';
+import { withCallbacks } from './callbacks.ts';
 
 /** Node's `util.inspect.custom`, by its registered name: no node:util import, so the pool loads in browsers. */
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
@@ -14,17 +15,18 @@ const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJ
 export const reservedNames: ReadonlySet<string> = new Set(RESERVED);
 
 function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
-  const call = (...args: unknown[]) => core.broadcast(name, args, options);
+  // withCallbacks: proxy() callbacks among the arguments live as long as the call (callbacks.ts).
+  const call = (...args: unknown[]) => withCallbacks(args, () => core.broadcast(name, args, options));
   call.map = (...iterables: unknown[]) => {
     try {
-      return core.map(name, iterables, options);
+      return withCallbacks(iterables, () => core.map(name, iterables, options));
     } catch (error) {
       return Promise.reject(error);
     }
   };
   call.one = (...args: unknown[]) => {
     try {
-      return core.one(name, args, options);
+      return withCallbacks(args, () => core.one(name, args, options));
     } catch (error) {
       return Promise.reject(error);
     }

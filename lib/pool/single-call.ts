@@ -8,6 +8,7 @@ import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/valu
 import { ArgumentError } from './errors.ts';
 import { remoteError, type DispatchContext } from './dispatch.ts';
 import type { Pending, WorkerSlot } from './worker-slot.ts';
+import { markTransfer, oneWorkerOnly } from '../protocol/transfer.ts';
 
 class PendingCall implements Pending {
   constructor(
@@ -112,12 +113,20 @@ class Gather {
 export function leanBroadcast(ctx: DispatchContext, method: string, args: unknown[], done: () => void): Promise<unknown[]> {
   const encoded = encodeOrReject(method, args, done);
   if (encoded instanceof Promise) return encoded as Promise<never>;
+  try {
+    oneWorkerOnly(encoded.transfer, ctx.slots.length, method);
+  } catch (error) {
+    done();
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     const gather = new Gather(ctx.slots.length, resolve, reject, done);
     for (const slot of ctx.slots) {
       if (gather.ended) break; // a dead worker already failed the call: send the others nothing
       const id = ctx.nextId();
-      slot.send([Op.Call, id, method, encoded.args, encoded.found], id, new BroadcastPart(method, slot, gather));
+      const request: [Op.Call, number, string, unknown[], boolean] = [Op.Call, id, method, encoded.args, encoded.found];
+      markTransfer(request, encoded.transfer);
+      slot.send(request, id, new BroadcastPart(method, slot, gather));
     }
   });
 }
@@ -129,6 +138,8 @@ export function singleCall(ctx: DispatchContext, method: string, args: unknown[]
   if (encoded instanceof Promise) return encoded;
   return new Promise((resolve, reject) => {
     const id = ctx.nextId();
-    slot.send([Op.Call, id, method, encoded.args, encoded.found], id, new PendingCall(method, slot, resolve, reject, done));
+    const request: [Op.Call, number, string, unknown[], boolean] = [Op.Call, id, method, encoded.args, encoded.found];
+    markTransfer(request, encoded.transfer);
+    slot.send(request, id, new PendingCall(method, slot, resolve, reject, done));
   });
 }

@@ -6,6 +6,8 @@ import { Op, Status, type Request, type Response } from '../protocol/messages.ts
 import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
 import { ArgumentError, WorkerExitedError } from './errors.ts';
 import type { SlotTiming } from './metrics.ts';
+import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
+import { encodeError } from '../protocol/error-codec.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
@@ -73,6 +75,7 @@ export class WorkerSlot {
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
   send(request: Request, id: number, pending: Pending): void {
     if (!this.alive) {
+      takeTransfer(request); // never posted: forget its transfer list
       pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));
       return;
     }
@@ -109,7 +112,7 @@ export class WorkerSlot {
   private postOne(request: Request): void {
     if (!this.alive) return;
     try {
-      this.channel.post(request);
+      this.channel.post(request, takeTransfer(request));
     } catch (error) {
       this.rejectUncloneable(request, error);
     }
@@ -124,8 +127,9 @@ export class WorkerSlot {
       this.postOne(batch[0]!);
       return;
     }
+    const transfer = takeBatchTransfer(batch);
     try {
-      this.channel.post(batch);
+      this.channel.post(batch, transfer);
     } catch {
       // Something in the batch cannot be cloned. Send the rest; fail just the guilty requests, naming the argument.
       for (const request of batch) this.postOne(request);
@@ -133,6 +137,12 @@ export class WorkerSlot {
   }
 
   private rejectUncloneable(request: Request, cause: unknown): void {
+    if (request[0] === Op.Reply && request[2]) {
+      // The host's answer to a worker (a callback's result) cannot be cloned: the worker hears why, not nothing.
+      const error = new TypeError(`the host's answer could not be sent to the worker: ${(cause as Error)?.message ?? cause}`);
+      this.postOne([Op.Reply, request[1], false, encodeError(error), false]);
+      return;
+    }
     const id = request[0] === Op.Init ? 0 : (request[1] as number);
     const pending = this.pending.get(id);
     if (!pending) return;

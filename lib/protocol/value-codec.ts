@@ -7,6 +7,8 @@
  * Maps, Sets and class instances travel by structured clone untouched.
  */
 
+import { checkList, isTransferred, mergeLists } from './transfer.ts';
+
 /** A value implementing this method is sent as the handle it returns. */
 export const toHandle: unique symbol = Symbol.for('objectproxypool.toHandle') as any;
 
@@ -21,6 +23,14 @@ export interface Shareable {
 }
 
 const HANDLE_KEY = '__objectproxypool_handle__';
+
+/** What encoding found: handles (the receiver must revive them), and the transfer lists of `transfer()` marks. */
+export interface EncodeState {
+  found: boolean;
+  transfer?: Transferable[];
+  /** MessagePorts met in the value: each must be in the transfer list (checked by encodeArgs / finishTransfer). */
+  ports?: object[];
+}
 
 /**
  * A value that must be transferred rather than copied (a MessagePort). Threads refuse it in postMessage, but a
@@ -51,17 +61,29 @@ function isPlainContainer(value: object): boolean {
  * Replace shareables by their handles. Returns the input itself when nothing was replaced, so the common case
  * allocates nothing; `found` tells the receiver whether it must look for handles at all.
  */
-export function encodeValue(value: unknown, state = { found: false }, seen?: Set<object>): unknown {
-  if (value === null || typeof value !== 'object') return value;
+export function encodeValue(value: unknown, state: EncodeState = { found: false }, seen?: Set<object>): unknown {
+  if (value === null || typeof value !== 'object') {
+    // A function can stand for a handle too: a host callback (proxy(), lib/pool/callbacks.ts).
+    if (typeof value === 'function' && typeof (value as Partial<Shareable>)[toHandle] === 'function') {
+      state.found = true;
+      return (value as unknown as Shareable)[toHandle]();
+    }
+    return value;
+  }
+  if (isTransferred(value)) {
+    // transfer(value, list): the value travels, its list joins the message's transfer list (transfer.ts).
+    // Checked again now: a listed buffer may have moved with another call since transfer() marked it.
+    checkList(value.transfer, 'transfer()');
+    mergeLists((state.transfer ??= []), value.transfer, 'transfer()');
+    return encodeValue(value.value, state, seen);
+  }
   if (typeof (value as Partial<Shareable>)[toHandle] === 'function') {
     state.found = true;
     return (value as Shareable)[toHandle]();
   }
   if (ArrayBuffer.isView(value)) return value;
   if (!isPlainContainer(value)) {
-    if (MessagePortClass && value instanceof MessagePortClass) {
-      throw new UncloneableValueError('(MessagePort) cannot be sent to a worker: ports must be transferred, and pools copy their arguments');
-    }
+    if (MessagePortClass && value instanceof MessagePortClass) (state.ports ??= []).push(value);
     return value;
   }
   seen ??= new Set();
@@ -91,13 +113,31 @@ export function encodeValue(value: unknown, state = { found: false }, seen?: Set
   return copy ?? value;
 }
 
-/** Encode each element of an argument list; `found` is true when any handle was produced. */
-export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean } {
-  const state = { found: false };
+/**
+ * A MessagePort can only move: one found outside the message's transfer list is refused for every kind, before
+ * anything is sent (threads would throw; a child process's serializer would silently send `{}`).
+ */
+export function checkPorts(state: EncodeState): void {
+  if (!state.ports) return;
+  for (const port of state.ports) {
+    if (!state.transfer?.includes(port as Transferable)) {
+      throw new UncloneableValueError('(MessagePort) cannot be sent to a worker unless transferred: pass transfer(port, [port])');
+    }
+  }
+  state.ports = undefined;
+}
+
+/**
+ * Encode each element of an argument list; `found` is true when any handle was produced, `transfer` holds the
+ * transfer lists of its `transfer()` marks.
+ */
+export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean; transfer?: Transferable[] } {
+  const state: EncodeState = { found: false };
+  const portArg: number[] = [];
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === null || typeof arg !== 'object') continue;
+    if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) continue;
     let encoded: unknown;
     try {
       encoded = encodeValue(arg, state);
@@ -109,8 +149,14 @@ export function encodeArgs(args: unknown[]): { args: unknown[]; found: boolean }
       if (out === args) out = args.slice();
       out[i] = encoded;
     }
+    if (state.ports && portArg.length < state.ports.length) portArg.push(...new Array(state.ports.length - portArg.length).fill(i));
   }
-  return { args: out, found: state.found };
+  if (state.ports) {
+    // Checked at the end: a port in one argument may be listed by a later argument's mark.
+    const loose = state.ports.findIndex((port) => !state.transfer?.includes(port as Transferable));
+    if (loose >= 0) throw new UncloneableValueError(`argument ${portArg[loose]} (MessagePort) cannot be sent to a worker unless transferred: pass transfer(port, [port])`);
+  }
+  return state.transfer ? { args: out, found: state.found, transfer: state.transfer } : { args: out, found: state.found };
 }
 
 /** Rebuild handles into live objects, in place (the value is a fresh structured-clone copy we own). */

@@ -4,7 +4,7 @@
  */
 import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
 import { decodeError, encodeError, type EncodedError } from '../protocol/error-codec.ts';
-import { decodeValue, encodeValue, packNumbers } from '../protocol/value-codec.ts';
+import { checkPorts, decodeValue, encodeValue, packNumbers, type EncodeState } from '../protocol/value-codec.ts';
 import { attachContext, callIn, makeContext, withContext, type WorkerContext } from './context.ts';
 import { methodNamesOf } from './introspect.ts';
 import { clock } from './clock.ts';
@@ -12,8 +12,8 @@ import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './
 import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
 
 export interface RuntimeEndpoint {
-  /** Sends one response or a batch of them. */
-  post(message: Response | Response[]): void;
+  /** Sends one response or a batch of them; `transfer`: what moves instead of being copied (worker-side transfer()). */
+  post(message: Response | Response[], transfer?: Transferable[]): void;
   /** Receives one request (a tuple starting with its op code) or a batch of them. */
   onMessage(handler: (message: Request | Request[]) => void): void;
   /** Called once the Close acknowledgement is posted; the endpoint may end the worker. */
@@ -32,6 +32,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   const cancelled = new Set<number>();
   const runningChunks = new Set<number>();
   let outbox: Response[] = [];
+  /** Transfer lists of the outbox's results (transfer() in a method's return value), posted with it. */
+  let outboxTransfer: Transferable[] | undefined;
   let flushScheduled = false;
   /** Pool option `metrics`: answers carry when each task started and how long it ran. */
   let timing = false;
@@ -40,9 +42,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     flushScheduled = false;
     const batch = outbox;
     outbox = [];
+    const transfer = outboxTransfer;
+    outboxTransfer = undefined;
     if (batch.length === 0) return;
     try {
-      endpoint.post(batch.length === 1 ? batch[0]! : batch);
+      endpoint.post(batch.length === 1 ? batch[0]! : batch, transfer);
     } catch {
       // One result could not be cloned: send the others, and say which could not.
       for (const response of batch) {
@@ -56,7 +60,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   };
   // While a message is being handled, its answers wait for the flush at the end of the handler: no microtask.
   let handling = false;
-  const send = (response: Response) => {
+  const send = (response: Response, transfer?: Transferable[]) => {
+    if (transfer) (outboxTransfer ??= []).push(...transfer);
     outbox.push(response);
     if (!flushScheduled && !handling) {
       flushScheduled = true;
@@ -210,6 +215,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     const results: unknown[] = new Array(count);
     let errors: Array<[number, ReturnType<typeof encodeError>]> | 0 = 0;
     let foundHandles = false;
+    let transfer: Transferable[] | undefined;
     runningChunks.add(id);
     const params = columns.length;
     let fn: ((...args: unknown[]) => unknown) | undefined;
@@ -228,9 +234,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         let result = callIn(context!, fn, instance, args);
         if (isThenable(result)) result = await result;
         if (result !== null && typeof result === 'object') {
-          const state = { found: false };
+          const state: EncodeState = { found: false };
           result = encodeValue(result, state);
           foundHandles ||= state.found;
+          if (state.transfer || state.ports) transfer = resultTransfer(state, transfer);
         }
         results[i] = result;
       } catch (error) {
@@ -250,8 +257,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     runningChunks.delete(id);
     if (scope) endCall(scope, errors ? (decodeError(errors[0]![1]) ?? new Error('failed')) : undefined);
     const packed = errors || foundHandles ? results : packNumbers(results);
-    if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)]);
-    else send([id, Status.Chunk, packed, errors, foundHandles]);
+    if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)], transfer);
+    else send([id, Status.Chunk, packed, errors, foundHandles], transfer);
   };
 
   const reply = (id: number, result: unknown, startedAt?: number) => {
@@ -261,17 +268,27 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     if (startedAt !== undefined) {
       const runMs = clock() - startedAt;
-      const state = { found: false };
-      send([id, Status.Ok, result !== null && typeof result === 'object' ? encodeValue(result, state) : result, state.found, startedAt, runMs]);
+      const state: EncodeState = { found: false };
+      try {
+        const encoded = result !== null && typeof result === 'object' ? encodeValue(result, state) : result;
+        send([id, Status.Ok, encoded, state.found, startedAt, runMs], resultTransfer(state));
+      } catch (error) {
+        send([id, Status.Err, encodeError(error)]);
+      }
       return;
     }
     if (result === null || typeof result !== 'object') {
       send([id, Status.Ok, result, false]);
       return;
     }
-    const state = { found: false };
-    const encoded = encodeValue(result, state);
-    send([id, Status.Ok, encoded, state.found]);
+    const state: EncodeState = { found: false };
+    try {
+      const encoded = encodeValue(result, state);
+      send([id, Status.Ok, encoded, state.found], resultTransfer(state));
+    } catch (error) {
+      // A bad transfer() list in the result, or a port not listed: the call fails with the reason.
+      send([id, Status.Err, encodeError(error)]);
+    }
   };
 
   const handle = (request: Request): void => {
@@ -379,6 +396,15 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       if (outbox.length > 0) flush();
     }
   });
+}
+
+/** The transfer list a result's encoding collected (ports must be in it), merged into `into` when given. */
+function resultTransfer(state: EncodeState, into?: Transferable[]): Transferable[] | undefined {
+  checkPorts(state);
+  if (!state.transfer) return into;
+  if (!into) return state.transfer;
+  into.push(...state.transfer);
+  return into;
 }
 
 function uncloneable(response: Response, cause: unknown): Error {

@@ -14,7 +14,7 @@ const requireModule = requireModuleLoader(Boolean(data?.tsx), data?.loadGate ? {
 const port: MessagePort = data?.port ?? parentPort!;
 serve(
   {
-    post: (batch) => port.postMessage(batch),
+    post: (batch, transfer) => port.postMessage(batch, transfer as never),
     onMessage: (handler) => {
       port.on('message', handler);
       // The pool posts Init right behind the worker's creation, so it is already queued: taking it now rather than

@@ -5,7 +5,7 @@
 import type { RuntimeEndpoint } from './runtime.ts';
 
 interface WorkerScope {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   close(): void;
 }
@@ -27,7 +27,7 @@ export function webEndpoint(scope: WorkerScope): RuntimeEndpoint {
     });
   });
   return {
-    post: (batch) => scope.postMessage(batch),
+    post: (batch, transfer) => (transfer ? scope.postMessage(batch, transfer) : scope.postMessage(batch)),
     onMessage: (handler) => scope.addEventListener('message', (event: { data: any }) => handler(event.data)),
     close: () => scope.close(),
   };

@@ -17,7 +17,7 @@ export const inlineKind: WorkerKind = {
     const { port1: host, port2: inner } = new MessageChannel();
     serve(
       {
-        post: (batch) => inner.postMessage(batch),
+        post: (batch, transfer?: Transferable[]) => inner.postMessage(batch, transfer as never),
         onMessage: (handler) => inner.on('message', handler as (batch: Request[]) => void),
         close: () => inner.close(),
       },
@@ -26,7 +26,7 @@ export const inlineKind: WorkerKind = {
     );
     let closed = false;
     return {
-      post: (batch) => host.postMessage(batch),
+      post: (batch, transfer) => host.postMessage(batch, transfer as never),
       onMessage: (handler) => host.on('message', handler as (batch: Response[]) => void),
       onExit: (_handler: (info: ExitInfo) => void) => {
         // An inline instance cannot exit on its own: it shares our thread.

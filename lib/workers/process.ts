@@ -9,6 +9,7 @@ import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-ki
 import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
 import { explainProcessCloneError } from '../shared/process-memory.ts';
 import { nodeBuiltin } from './platform.ts';
+import { warnCopiedOnce } from '../protocol/transfer.ts';
 
 export const processKind: WorkerKind = {
   name: 'process',
@@ -43,9 +44,10 @@ function channelOf(child: ChildProcess): WorkerChannel {
     lastError = error;
   });
   return {
-    post: (batch: Request[]) => {
+    post: (batch: Request[], transfer?: Transferable[]) => {
       // A disconnected child is about to exit; its exit fails whatever is pending.
       if (!child.connected) return;
+      if (transfer) warnCopiedOnce('process', transfer);
       try {
         child.send(batch);
       } catch (error) {

@@ -16,6 +16,7 @@ import {
   type DiscoverAnswer, type SpawnAnswer, type SpawnRequest, type ToPool,
 } from '../remote/wire.ts';
 import { NotEnoughHostsError } from '../remote/errors.ts';
+import { warnCopiedOnce } from '../protocol/transfer.ts';
 import type { RemotePoolOptions } from '../remote/options.ts';
 import { checkServiceName, discoverAnswerFromStats, statsSubject } from '../remote/service.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
@@ -233,7 +234,8 @@ class RemoteChannel implements WorkerChannel {
     for (const bytes of queued) ctx.nc.publish(this.subject, bytes);
   }
 
-  post(message: Request | Request[]): void {
+  post(message: Request | Request[], transfer?: Transferable[]): void {
+    if (transfer) warnCopiedOnce('remote', transfer);
     if (this.ended) return;
     refuseLocalSegments(message);
     // Serialize now, so that a value too large fails this call synchronously, as an uncloneable one does.

@@ -76,7 +76,7 @@ export function channelOf(worker: Worker, port?: MessagePort, loadGate?: LoadGat
     lastError = error;
   });
   return {
-    post: (batch) => (port ?? worker).postMessage(batch),
+    post: (batch, transfer) => (port ?? worker).postMessage(batch, transfer as never),
     onMessage: (handler) => {
       messageHandler = handler as (batch: Response[]) => void;
       if (!port) return void worker.on('message', messageHandler);

@@ -63,9 +63,10 @@ function channelOf(worker: Worker): WorkerChannel {
   // A message that cannot be deserialized here has lost its answer: the calls waiting for it cannot complete.
   worker.addEventListener('messageerror', () => end({ error: new Error('a message from the web worker could not be deserialized') }));
   return {
-    post: (batch) => {
+    post: (batch, transfer) => {
       try {
-        worker.postMessage(batch);
+        if (transfer) worker.postMessage(batch, transfer);
+        else worker.postMessage(batch);
       } catch (error) {
         // A page that is not cross-origin isolated cannot post a SharedArrayBuffer: say which headers fix it.
         if (!crossOriginIsolated() && /SharedArrayBuffer/i.test(String((error as Error)?.message))) throw new SharedMemoryUnavailableError();

@@ -12,8 +12,11 @@ export interface ExitInfo {
 }
 
 export interface WorkerChannel {
-  /** Sends one request or a batch. Throws synchronously (DataCloneError) when something in it cannot be cloned. */
-  post(message: Request | Request[]): void;
+  /**
+   * Sends one request or a batch. Throws synchronously (DataCloneError) when something in it cannot be cloned.
+   * `transfer`: what moves rather than being copied (kinds that cannot move memory copy it and warn once).
+   */
+  post(message: Request | Request[], transfer?: Transferable[]): void;
   onMessage(handler: (message: Response | Response[]) => void): void;
   /** Called once, whenever the worker ends for any reason other than `terminate()`. */
   onExit(handler: (info: ExitInfo) => void): void;

@@ -13,8 +13,11 @@ import {
   range,
   remoteInfo,
   repeat,
+  proxy,
+  transfer,
   type PoolOptions,
 } from '../../lib/index.ts';
+import { TransferModel } from '../fixtures/transfer-model.ts';
 import { Counter, CustomError } from '../fixtures/counter.ts';
 import { SharedModel } from '../fixtures/shared-model.ts';
 import { Crasher } from './crasher.ts';
@@ -44,6 +47,26 @@ async function rejection(promise: Promise<unknown>) {
 }
 
 const scenarios = {
+  /** transfer() both ways and a host callback, on web workers (issue 21). */
+  async transfer() {
+    await using pool = await ProxyPool.create(TransferModel, { workers: 1, worker });
+    const values = new Float64Array(1000).map((_, i) => i);
+    const sum = await pool.sum.one(transfer(values, [values.buffer]));
+    const made = await pool.makeBuffer.one(1 << 20, 7);
+    const back = (await pool.sumAndReturn.one(transfer(new Float64Array([1, 2, 3.5]), []))) as { sum: number; values: Float64Array };
+    const bad = await rejection((async () => pool.sum.one(transfer(values, [values.buffer])))());
+    return {
+      sum,
+      senderDetached: values.buffer.byteLength === 0,
+      madeLength: made.byteLength,
+      madeByte: made[12345],
+      workerCopyLength: await pool.lastBufferLength.one(),
+      back: { sum: back.sum, values: [...back.values] },
+      bad: described(bad),
+      callback: await pool.callHost.one(proxy((x: number) => ({ twice: x * 2 })), 21),
+    };
+  },
+
   async broadcast() {
     await using pool = await counterPool({ seed: 7 });
     await using again = await counterPool({ seed: 7 });

@@ -4,5 +4,6 @@ import { expose } from '../../lib/worker.ts';
 import { Counter } from '../fixtures/counter.ts';
 import { SharedModel } from '../fixtures/shared-model.ts';
 import { Crasher } from './crasher.ts';
+import { TransferModel } from '../fixtures/transfer-model.ts';
 
-expose({ Counter, SharedModel, Crasher });
+expose({ Counter, SharedModel, Crasher, TransferModel });
