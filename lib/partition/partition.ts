@@ -11,6 +11,7 @@ import { ArgumentError } from '../pool/errors.ts';
 import { repeat } from '../pool/map-args.ts';
 import { refOf } from './function-ref.ts';
 import { collective } from '../collectives/group.ts';
+import { CollectiveAbortedError } from '../collectives/errors.ts';
 import { partitionRange, sliceForWorker } from './range.ts';
 import { PartitionRunner } from './runner.ts';
 import type { FunctionRef } from './function-ref.ts';
@@ -116,6 +117,12 @@ export class PartitionPool implements AsyncDisposable {
       // A synchronized map of `workers` tasks is one round: task i goes to worker i, all at once.
       const view = this.pool.with({ synchronize: true, ...(timeout === undefined ? {} : { timeout }), ...(signal ? { signal } : {}) });
       return (await view.run.map(repeat(group as never), repeat(ref), jobs, argsPerWorker)) as Array<Awaited<ReturnType<F>>>;
+    } catch (error) {
+      // The failing part's own answer can reach us after a released part's CollectiveAbortedError (they come from
+      // different workers): the job rejects with the first error, which the group recorded when it aborted.
+      const first = group.hub.aborted;
+      if (error instanceof CollectiveAbortedError && first && first.cause !== undefined) throw first.cause;
+      throw error;
     } finally {
       group.hub.onProgress = undefined;
     }
