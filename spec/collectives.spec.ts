@@ -110,7 +110,42 @@ for (const kind of kinds) {
       assert.throws(() => collective({}), { name: 'ArgumentError', message: 'collective() expects a pool created by ProxyPool.create, got object' });
     });
 
+    it('a participant whose call fails before its method starts (method missing there) releases the others at once', T, async () => {
+      const name = `barrierOnly${kind}`;
+      await pool.exposeBarrier(name, 2);
+      const started = performance.now();
+      const outcomes = values(await (pool as any).with({ settle: 'all' })[name](collective(pool)));
+      assert.ok(performance.now() - started < 2000, `the call ended after ${performance.now() - started} ms`);
+      for (const worker of [0, 1, 3]) assert.match(outcomes[worker].message, new RegExp(`${name} is neither a method nor an exposed service function`));
+      assert.equal(outcomes[2].released, 'CollectiveAbortedError');
+      assert.match(outcomes[2].message, new RegExp(`^collective call aborted: rank (0|1|3) \\(worker \\1\\) failed: TypeError: ${name} is neither a method`));
+      assert.notEqual(outcomes[2].rank, 2, 'the error names the rank that failed');
+    });
+
+    it('group misuse fails at once: a group in an unsynchronized map points to synchronize: true', T, async () => {
+      const misuse = () => pool.with({ chunkSize: 2 }).rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]);
+      await assert.rejects(misuse(), { name: 'ArgumentError', message: /cannot be passed to an unsynchronized map: .*share a rank.*pool\.with\(\{ synchronize: true \}\)/ });
+      await assert.rejects(pool.rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]), { name: 'ArgumentError', message: /synchronize: true/ });
+      // The right way, and the pool is fine.
+      assert.deepEqual(await pool.with({ synchronize: true }).rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]), [[0, 0, 4], [1, 1, 4], [2, 2, 4], [3, 3, 4]]);
+    });
+
     if (kind !== 'inline') {
+      it('a worker lost earlier (respawn off): a collective call releases the other participants instead of hanging', T, async () => {
+        await using own = await modelPool(kind, 3);
+        await own.methods.exit.one(9).catch(() => undefined);
+        while (own.info.alive === 3) await new Promise((resolve) => setTimeout(resolve, 5));
+        const outcomes = values(await own.with({ settle: 'all' }).waitInBarrier(collective(own) as never));
+        const lost = outcomes.findIndex((o) => o instanceof Error);
+        assert.equal(outcomes[lost].name, 'WorkerExitedError');
+        for (const [worker, outcome] of outcomes.entries()) {
+          if (worker === lost) continue;
+          assert.equal(outcome.released, 'CollectiveAbortedError');
+          assert.match(outcome.message, new RegExp(`^collective call aborted: rank ${lost} \\(worker ${lost}\\) lost its worker: WorkerExitedError`));
+        }
+        await own.close();
+      });
+
       it('a participant whose worker exits releases the others within 1 s', T, async () => {
         await using own = await modelPool(kind, 3);
         const started = performance.now();
