@@ -54,7 +54,7 @@ export class PartitionPool implements AsyncDisposable {
    * await using jobs = await PartitionPool.create({ workers: 4 });
    * const parts = await jobs.partition(50, testfunc, [], { module: import.meta.url });
    */
-  static async create(options: { workers?: number; kind?: KindName; seed?: number; resourceLimits?: PoolOptions['resourceLimits'] } = {}): Promise<PartitionPool> {
+  static async create(options: { workers?: number; kind?: KindName; seed?: number; resourceLimits?: PoolOptions['resourceLimits']; respawn?: boolean } = {}): Promise<PartitionPool> {
     const pool = await ProxyPool.create(PartitionRunner, { ...options, module: runnerModule });
     return new PartitionPool(pool);
   }
