@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectiveAbortedError, ProxyPool, TimeoutError, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
+import { CollectiveAbortedError, ProxyPool, SharedArrayWrapper, TimeoutError, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
 import { CollectiveModel } from '../.test-build/spec/fixtures/collective-model.js';
 import { T, kinds } from './helpers/kinds.ts';
 
@@ -104,8 +104,8 @@ for (const kind of kinds) {
     it('a group serves one call: reusing it fails clearly; a worker outside the group is refused', T, async () => {
       const group = collective(pool);
       await pool.rounds(group as never, 1);
-      await assert.rejects(pool.rounds(group as never, 1), { name: 'Error', message: /collective session \d+ is over \(a group serves exactly one call; create one per call\)/ });
-      await assert.rejects(pool.rankOf(collective(pool, { workers: [0, 1] }) as never), { name: 'Error', message: /^worker [23] is not a participant of this collective group \(participants: workers 0, 1\)$/ });
+      await assert.rejects(pool.rounds(group as never, 1), { name: 'ArgumentError', message: /collective session \d+ is over \(a group serves exactly one call; create one per call\)/ });
+      await assert.rejects(pool.rankOf(collective(pool, { workers: [0, 1] }) as never), { name: 'ArgumentError', message: /^worker [23] is not a participant of this collective group \(participants: workers 0, 1\)$/ });
       assert.throws(() => collective(pool, { workers: 5 }), { name: 'ArgumentError', message: 'collective(): workers must be an integer in [1, 4], got 5' });
       assert.throws(() => collective({}), { name: 'ArgumentError', message: 'collective() expects a pool created by ProxyPool.create, got object' });
     });
@@ -145,6 +145,16 @@ for (const kind of kinds) {
         }
         await own.close();
       });
+
+      if (kind === 'process') {
+        it('a participant whose argument cannot reach its process (a thread-only shared array) releases the others', T, async () => {
+          const threadOnly = SharedArrayWrapper.zeros([4], 'int32');
+          const outcomes = values(await pool.with({ synchronize: true, settle: 'all' }).waitInBarrier.map(repeat(collective(pool, { workers: 2 }) as never), [0, threadOnly as never]));
+          assert.equal(outcomes[1].name, 'ArgumentError');
+          assert.equal(outcomes[0].released, 'CollectiveAbortedError');
+          assert.match(outcomes[0].message, /^collective call aborted: rank 1 \(worker 1\) failed: ArgumentError: /);
+        });
+      }
 
       it('a participant whose worker exits releases the others within 1 s', T, async () => {
         await using own = await modelPool(kind, 3);

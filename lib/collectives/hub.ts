@@ -169,7 +169,7 @@ function resultFor(op: PendingOp, rank: number): unknown {
 
 function sessionFor(sid: number, message: UpMessage): Session | undefined {
   const session = sessions.get(sid);
-  if (!session) message.reply(false, new Error(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
+  if (!session) message.reply(false, new ArgumentError(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
   return session;
 }
 
