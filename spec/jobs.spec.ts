@@ -192,6 +192,7 @@ describe('job pool', () => {
     const good = { name: 'good', queue: (p: typeof jobs) => void p.submit('timed', [2, 1]) };
     assert.throws(() => jobs.schedule([good, { name: 'bad' } as never]), { name: 'ArgumentError', message: 'schedule: node 1 (bad) has no queue(pool) method' });
     assert.throws(() => jobs.schedule([good, null as never]), { name: 'ArgumentError', message: 'schedule: node 1 must be an object with a queue(pool) method, got null' });
+    assert.throws(() => jobs.cancel(null as never), { name: 'ArgumentError', message: 'cancel: not a job of this pool' });
     assert.equal(jobs.jobs.length, 1, 'the refused calls submitted nothing');
     class NotAJobWorker {
       work() {

@@ -170,6 +170,7 @@ describe('PartitionPool', () => {
     await assert.rejects(jobs.partition(-1, jobsModule.testfunc, [], { module }), { name: 'ArgumentError', message: /n must be a non-negative integer, got -1/ });
     await assert.rejects(jobs.partition(10, { module, name: 'nothing' }, []), { name: 'TypeError', message: /has no exported function "nothing"/ });
     await assert.rejects(jobs.partition(10, jobsModule.valuesfunc, [[1]], { module, partitionArgs: [[1]] }), { name: 'ArgumentError', message: /neither an index of args nor one of the args/ });
+    await assert.rejects(jobs.partition(10, jobsModule.testfunc, [], null as never), { name: 'ArgumentError', message: 'partition: options must be an object, got null' });
     const notExported = () => 1;
     await assert.rejects(jobs.partition(10, notExported, [], { module }), { name: 'ArgumentError', message: /does not export this function as "notExported"/ });
   });

@@ -214,7 +214,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
    * jobs.addListener((e) => { if (e.type === 'job-status' && e.status === 'failed') jobs.cancel(cleanup); });
    */
   cancel(job: Job<any>, reason = 'cancelled by cancel()'): boolean {
-    if (this.all[job.id] !== job) throw new ArgumentError('cancel: not a job of this pool');
+    if (!(job instanceof Job) || this.all[job.id] !== job) throw new ArgumentError('cancel: not a job of this pool');
     if (isFinal(job.status)) return false;
     if (job.status === 'running') this.runningCount--;
     this.finish(job, 'cancelled', undefined, new JobCancelledError(`job ${job.id} (${job.name}) ${reason}`));

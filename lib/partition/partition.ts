@@ -80,6 +80,7 @@ export class PartitionPool implements AsyncDisposable {
     args: PartitionArgs<F> | unknown[] = [],
     options: PartitionOptions = {},
   ): Promise<Array<Awaited<ReturnType<F>>>> {
+    if (options === null || typeof options !== 'object') throw new ArgumentError(`partition: options must be an object, got ${options === null ? 'null' : typeof options}`);
     const size = this.size;
     const workers = options.workers ?? size;
     if (!Number.isInteger(workers) || workers < 1 || workers > size) {
