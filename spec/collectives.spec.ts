@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectiveAbortedError, ProxyPool, TimeoutError, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
+import { CollectiveAbortedError, ProxyPool, SharedArrayWrapper, TimeoutError, processSharedMemoryAvailable, collective, fixtureUrl, range, repeat, soloCommunicator } from './helpers/lib.ts';
 import { CollectiveModel } from '../.test-build/spec/fixtures/collective-model.js';
 import { T, kinds } from './helpers/kinds.ts';
 
@@ -104,13 +104,58 @@ for (const kind of kinds) {
     it('a group serves one call: reusing it fails clearly; a worker outside the group is refused', T, async () => {
       const group = collective(pool);
       await pool.rounds(group as never, 1);
-      await assert.rejects(pool.rounds(group as never, 1), { name: 'Error', message: /collective session \d+ is over \(a group serves exactly one call; create one per call\)/ });
-      await assert.rejects(pool.rankOf(collective(pool, { workers: [0, 1] }) as never), { name: 'Error', message: /^worker [23] is not a participant of this collective group \(participants: workers 0, 1\)$/ });
+      await assert.rejects(pool.rounds(group as never, 1), { name: 'ArgumentError', message: /collective session \d+ is over \(a group serves exactly one call; create one per call\)/ });
+      await assert.rejects(pool.rankOf(collective(pool, { workers: [0, 1] }) as never), { name: 'ArgumentError', message: /^worker [23] is not a participant of this collective group \(participants: workers 0, 1\)$/ });
       assert.throws(() => collective(pool, { workers: 5 }), { name: 'ArgumentError', message: 'collective(): workers must be an integer in [1, 4], got 5' });
       assert.throws(() => collective({}), { name: 'ArgumentError', message: 'collective() expects a pool created by ProxyPool.create, got object' });
     });
 
+    it('a participant whose call fails before its method starts (method missing there) releases the others at once', T, async () => {
+      const name = `barrierOnly${kind}`;
+      await pool.exposeBarrier(name, 2);
+      const started = performance.now();
+      const outcomes = values(await (pool as any).with({ settle: 'all' })[name](collective(pool)));
+      assert.ok(performance.now() - started < 2000, `the call ended after ${performance.now() - started} ms`);
+      for (const worker of [0, 1, 3]) assert.match(outcomes[worker].message, new RegExp(`${name} is neither a method nor an exposed service function`));
+      assert.equal(outcomes[2].released, 'CollectiveAbortedError');
+      assert.match(outcomes[2].message, new RegExp(`^collective call aborted: rank (0|1|3) \\(worker \\1\\) failed: TypeError: ${name} is neither a method`));
+      assert.notEqual(outcomes[2].rank, 2, 'the error names the rank that failed');
+    });
+
+    it('group misuse fails at once: a group in an unsynchronized map points to synchronize: true', T, async () => {
+      const misuse = () => pool.with({ chunkSize: 2 }).rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]);
+      await assert.rejects(misuse(), { name: 'ArgumentError', message: /cannot be passed to an unsynchronized map: .*share a rank.*pool\.with\(\{ synchronize: true \}\)/ });
+      await assert.rejects(pool.rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]), { name: 'ArgumentError', message: /synchronize: true/ });
+      // The right way, and the pool is fine.
+      assert.deepEqual(await pool.with({ synchronize: true }).rankOf.map(repeat(collective(pool) as never), [1, 2, 3, 4]), [[0, 0, 4], [1, 1, 4], [2, 2, 4], [3, 3, 4]]);
+    });
+
     if (kind !== 'inline') {
+      it('a worker lost earlier (respawn off): a collective call releases the other participants instead of hanging', T, async () => {
+        await using own = await modelPool(kind, 3);
+        await own.methods.exit.one(9).catch(() => undefined);
+        while (own.info.alive === 3) await new Promise((resolve) => setTimeout(resolve, 5));
+        const outcomes = values(await own.with({ settle: 'all' }).waitInBarrier(collective(own) as never));
+        const lost = outcomes.findIndex((o) => o instanceof Error);
+        assert.equal(outcomes[lost].name, 'WorkerExitedError');
+        for (const [worker, outcome] of outcomes.entries()) {
+          if (worker === lost) continue;
+          assert.equal(outcome.released, 'CollectiveAbortedError');
+          assert.match(outcome.message, new RegExp(`^collective call aborted: rank ${lost} \\(worker ${lost}\\) lost its worker: WorkerExitedError`));
+        }
+        await own.close();
+      });
+
+      if (kind === 'process') {
+        it('a participant whose argument cannot reach its process (a thread-only shared array) releases the others', T, async () => {
+          const threadOnly = SharedArrayWrapper.zeros([4], 'int32');
+          const outcomes = values(await pool.with({ synchronize: true, settle: 'all' }).waitInBarrier.map(repeat(collective(pool, { workers: 2 }) as never), [0, threadOnly as never]));
+          assert.equal(outcomes[1].name, 'ArgumentError');
+          assert.equal(outcomes[0].released, 'CollectiveAbortedError');
+          assert.match(outcomes[0].message, /^collective call aborted: rank 1 \(worker 1\) failed: ArgumentError: /);
+        });
+      }
+
       it('a participant whose worker exits releases the others within 1 s', T, async () => {
         await using own = await modelPool(kind, 3);
         const started = performance.now();

@@ -167,7 +167,7 @@ describe('job pool', () => {
     await assert.rejects(jobs.execute(), PoolClosedError);
   });
 
-  it('close() during execute cancels the unfinished jobs; execute() resolves and the records stay', T, async () => {
+  it('close() during execute cancels the unfinished jobs; execute() rejects with JobCancelledError and the records stay', T, async () => {
     const jobs = await create({ concurrency: 1 });
     const a = jobs.submit('timed', [0, 50]);
     const b = jobs.submit('timed', [1, 1], { dependsOn: [a] });
@@ -175,11 +175,32 @@ describe('job pool', () => {
     jobs.addListener((e) => void (e.type === 'pool-status' && statuses.push(e.status)));
     const run = jobs.execute();
     await new Promise((resolve) => setTimeout(resolve, 10));
+    const cutShort = assert.rejects(run, { name: 'JobCancelledError', message: 'execute: the job pool was closed during the run; 2 unfinished job(s) cancelled' });
     await jobs.close();
-    await run;
+    await cutShort;
     assert.deepEqual([a.status, b.status], ['cancelled', 'cancelled']);
     assert.equal((a.error as Error).message, 'job 0 (timed) cancelled: the pool closed');
     assert.deepEqual(statuses, ['executing', 'closing', 'closed']);
     assert.equal(jobs.status, 'closed');
+  });
+
+  it('bad submit/schedule/create input fails at the call with ArgumentError and submits nothing', T, async () => {
+    await using jobs = await create();
+    const a = jobs.submit('timed', [0, 1]);
+    assert.throws(() => jobs.submit('timed', [1, 1], { cache: 'table' as never }), { name: 'ArgumentError', message: 'submit(timed): cache must be an array of key strings (e.g. { cache: [\'table\'] }), got the string "table"' });
+    assert.throws(() => jobs.submit('timed', [1, 1], { dependsOn: a as never }), { name: 'ArgumentError', message: 'submit(timed): dependsOn must be an array of jobs (e.g. { dependsOn: [job] }), got a job' });
+    const good = { name: 'good', queue: (p: typeof jobs) => void p.submit('timed', [2, 1]) };
+    assert.throws(() => jobs.schedule([good, { name: 'bad' } as never]), { name: 'ArgumentError', message: 'schedule: node 1 (bad) has no queue(pool) method' });
+    assert.throws(() => jobs.schedule([good, null as never]), { name: 'ArgumentError', message: 'schedule: node 1 must be an object with a queue(pool) method, got null' });
+    assert.throws(() => jobs.cancel(null as never), { name: 'ArgumentError', message: 'cancel: not a job of this pool' });
+    assert.equal(jobs.jobs.length, 1, 'the refused calls submitted nothing');
+    class NotAJobWorker {
+      work() {
+        return 1;
+      }
+    }
+    await assert.rejects(JobPool.create(NotAJobWorker as never, { module, workers: 1 }), { name: 'ArgumentError', message: 'JobPool.create: the class must extend JobWorker (NotAJobWorker has no runJob method)' });
+    await jobs.execute();
+    assert.equal(a.status, 'success');
   });
 });

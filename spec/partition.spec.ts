@@ -143,12 +143,34 @@ describe('PartitionPool', () => {
     assert.deepEqual(await jobs.partition(50, jobsModule.testfunc, [], { module }), [[0, 0, 12], [1, 12, 25], [2, 25, 37], [3, 37, 50]]);
   });
 
+  it('progress reported by hand with progress(done) ends at n: the throttle holds back, never drops, the last count', T, async () => {
+    for (let round = 0; round < 5; round++) {
+      const seen: number[] = [];
+      const counts = await jobs.partition(120, jobsModule.handprogressfunc, [], { module, onProgress: (p) => void seen.push(p.done) });
+      assert.deepEqual(counts, [30, 30, 30, 30]);
+      assert.equal(seen.at(-1), 120, `round ${round}: progress ended at ${seen.at(-1)}`);
+    }
+  });
+
+  it('a part that throws while the others wait in a barrier: the job rejects with its RangeError, every time', T, async () => {
+    for (let run = 0; run < 24; run++) {
+      // Every fourth run, the failing part's answer is made to arrive after the released parts' (see slowfailfunc).
+      const fn = run % 4 === 3 ? jobsModule.slowfailfunc : jobsModule.failfunc;
+      await assert.rejects(jobs.partition(4, fn, [run % 4], { module }), (error: unknown) => {
+        assert.equal((error as Error).name, 'RangeError', `run ${run}: ${(error as Error).name}: ${(error as Error).message}`);
+        assert.equal((error as Error).message, `rank ${run % 4} gives up`);
+        return true;
+      });
+    }
+  });
+
   it('bad input fails clearly', T, async () => {
     await assert.rejects(jobs.partition(10, jobsModule.testfunc, []), { name: 'ArgumentError', message: /functions cannot be sent to workers; pass \{ module: import.meta.url \} from the module that exports testfunc/ });
     await assert.rejects(jobs.partition(10, jobsModule.testfunc, [], { module, workers: 5 }), { name: 'ArgumentError', message: /workers must be an integer in \[1, 4\]/ });
     await assert.rejects(jobs.partition(-1, jobsModule.testfunc, [], { module }), { name: 'ArgumentError', message: /n must be a non-negative integer, got -1/ });
     await assert.rejects(jobs.partition(10, { module, name: 'nothing' }, []), { name: 'TypeError', message: /has no exported function "nothing"/ });
     await assert.rejects(jobs.partition(10, jobsModule.valuesfunc, [[1]], { module, partitionArgs: [[1]] }), { name: 'ArgumentError', message: /neither an index of args nor one of the args/ });
+    await assert.rejects(jobs.partition(10, jobsModule.testfunc, [], null as never), { name: 'ArgumentError', message: 'partition: options must be an object, got null' });
     const notExported = () => 1;
     await assert.rejects(jobs.partition(10, notExported, [], { module }), { name: 'ArgumentError', message: /does not export this function as "notExported"/ });
   });

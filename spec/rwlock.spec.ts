@@ -1,7 +1,7 @@
 /** SharedRWLock across workers: read/write exclusion, concurrent readers, contention, nesting, no writer starvation. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyPool, SharedArrayWrapper, SharedRWLock, fixtureUrl, range, repeat } from './helpers/lib.ts';
+import { LockTimeoutError, ProxyPool, SharedArrayWrapper, SharedLock, SharedRWLock, TimeoutError, fixtureUrl, range, repeat } from './helpers/lib.ts';
 import { RWLockUser, ACTIVE_READERS, MAX_READERS, VIOLATIONS, X, Y, READS } from '../.test-build/spec/fixtures/rwlock-user.js';
 import { T } from './helpers/kinds.ts';
 
@@ -25,6 +25,26 @@ for (const kind of ['thread', 'process'] as const) {
       assert.equal(stats.data[Y], writes);
       assert.equal(stats.data[READS], 3 * rounds - writes);
       assert.deepEqual(lock.state, { readers: 0, writer: false, waitingWriters: 0 });
+    });
+
+    it('locks held by a worker that died: waiters with { timeout } get LockTimeoutError instead of blocking forever', T, async () => {
+      await using pool = await ProxyPool.create(RWLockUser, { workers: 2, kind, module });
+      const lock = new SharedLock({ across });
+      const rw = new SharedRWLock({ across });
+      await assert.rejects(pool.methods.holdAndDie.one(lock, rw), { name: 'WorkerExitedError' });
+      assert.equal(lock.locked, true, 'the dead holder never released it (documented: no owner to release it for)');
+      assert.equal(rw.state.writer, true);
+      const timedOut = (e: unknown) => e instanceof LockTimeoutError && e instanceof TimeoutError && /did not finish within \d+ ms/.test((e as Error).message);
+      await assert.rejects(lock.lockAsync({ timeout: 60 }), timedOut);
+      assert.throws(() => lock.lock({ timeout: 30 }), timedOut);
+      await assert.rejects(rw.readLockAsync({ timeout: 30 }), timedOut);
+      assert.throws(() => rw.writeLock({ timeout: 30 }), timedOut);
+      await assert.rejects(rw.withWriteAsync(() => 1, { timeout: 30 }), timedOut);
+      assert.equal(rw.state.waitingWriters, 0, 'a writer that gave up no longer counts as waiting');
+      // In a worker too; the error keeps its class on the way back.
+      await assert.rejects(pool.methods.lockWithin.one(lock, 40), { name: 'LockTimeoutError' });
+      assert.throws(() => lock.lock({ timeout: -1 }), { name: 'ArgumentError', message: 'SharedLock.lock(): timeout must be a finite number of ms >= 0, got -1' });
+      assert.throws(() => rw.readLock({ timeout: '5' as never }), { name: 'ArgumentError' });
     });
 
     it('nesting: reads in reads, reads in writes in writes; upgrading a read lock is refused', T, async () => {

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, BacklogFullError, Server, ServerBacklogFullError, TimeoutError, ensemble, fixtureUrl, makeWorker, sequential, switchFlow, workerStage,
+  ArgumentError, BacklogFullError, PoolClosedError, Server, ServerBacklogFullError, ServerStoppedError, TimeoutError, ensemble, fixtureUrl, functionStage, makeWorker, sequential, switchFlow, workerStage,
 } from './helpers/lib.ts';
 import { BatchDouble, Double, FailAt22, GetHead, GetLen, GetTail, Shift, Sleeper } from '../.test-build/spec/fixtures/flow-workers.js';
 import { T } from './helpers/kinds.ts';
@@ -190,5 +190,53 @@ describe('server', () => {
     assert.equal(await pending, 'late');
     assert.equal(pool.info.state, 'closed');
     await assert.rejects(server.call(['x', 1]), { message: 'server.call: the server is stopped' });
+  });
+
+  it('stop() with a stream open: the items it submitted are delivered, then the stream ends with ServerStoppedError', T, async () => {
+    const finished: number[] = [];
+    const slow = functionStage(async (x: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      finished.push(x);
+      return x * 2;
+    });
+    const server = await Server.start(slow, { capacity: 3 });
+    const pulled: number[] = [];
+    function* inputs() {
+      for (let i = 0; i < 20; i++) {
+        pulled.push(i);
+        yield i;
+      }
+    }
+    const stream = server.stream(inputs());
+    assert.deepEqual(await stream.next(), { value: 0, done: false });
+    await server.stop();
+    // stop() waited for what the stream had in flight (its window of 3: items 0..2).
+    assert.deepEqual(finished, [0, 1, 2]);
+    const rest: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for (let next = await stream.next(); !next.done; next = await stream.next()) rest.push(next.value as number);
+      })(),
+      (error: unknown) => error instanceof ServerStoppedError && error instanceof PoolClosedError && /remaining inputs were not run/.test((error as Error).message),
+    );
+    assert.deepEqual(rest, [2, 4]);
+    assert.deepEqual(pulled, [0, 1, 2], 'no input is pulled after stop()');
+  });
+
+  it('bad input is refused at the call with ArgumentError; a stopped server refuses with ServerStoppedError', T, async () => {
+    const server = await Server.start((x: number) => x + 1, { capacity: 2 });
+    await assert.rejects(server.call(1, { backpressure: 'rejct' as never }), { name: 'ArgumentError', message: "server.call option backpressure must be 'wait' or 'reject', got rejct" });
+    await assert.rejects(server.call(1, null as never), { name: 'ArgumentError' });
+    assert.throws(() => server.stream(42 as never), { name: 'ArgumentError', message: 'server.stream expects an iterable or async iterable of inputs, got number' });
+    assert.throws(() => server.stream(null as never), { name: 'ArgumentError' });
+    assert.throws(() => ensemble(null as never), { name: 'ArgumentError', message: 'ensemble expects an array of members, got null' });
+    assert.throws(() => ensemble('ab' as never), { name: 'ArgumentError', message: 'ensemble expects an array of members, got string' });
+    assert.throws(() => functionStage(null as never), { name: 'ArgumentError', message: 'functionStage expects a function, got object' });
+    assert.throws(() => makeWorker(undefined as never), { name: 'ArgumentError', message: 'makeWorker expects a function, got undefined' });
+    assert.throws(() => workerStage(Double, { module, batchWaitMs: '5' as never, batchSize: 2 }), { name: 'ArgumentError', message: /batchWaitMs must be a finite number >= 0, got 5/ });
+    assert.equal(await server.call(1), 2, 'the server goes on after refusing bad input');
+    await server.stop();
+    await assert.rejects(server.call(1), (e: unknown) => e instanceof ServerStoppedError && e instanceof PoolClosedError && (e as Error).message === 'server.call: the server is stopped');
+    assert.throws(() => server.stream([1]), ServerStoppedError);
   });
 });

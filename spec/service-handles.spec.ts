@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ProxyPool, closeService, fixtureUrl, instanceHandle, serviceFactory } from './helpers/lib.ts';
 import { GrowthService } from '../.test-build/spec/fixtures/services.js';
 import { Driver } from '../.test-build/spec/fixtures/service-drivers.js';
@@ -56,3 +57,42 @@ for (const kind of ['thread', 'process'] as const) {
     });
   });
 }
+
+/** Whether process `pid` still runs (a zombie counts as ended: it runs nothing). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('pools created inside workers belong to them (issue 19)', () => {
+  const drivers = fixtureUrl('service-drivers').href;
+  for (const outer of ['thread', 'process', 'inline'] as const) {
+    it(`a process pool left open inside a ${outer} worker ends with the outer pool's close()`, T, async () => {
+      const pool = await ProxyPool.create(Driver, { workers: 1, kind: outer, module: fixtureUrl('service-drivers') });
+      const [inner] = await pool.leaveOpen(drivers, 'process', 2);
+      assert.equal(inner!.length, 2);
+      assert.ok(inner!.every(running), 'the nested workers run while the outer pool is open');
+      await pool.close();
+      // close() returned: give the kernel a moment to reap, but no more (the nested pool was closed, not orphaned).
+      for (let i = 0; i < 100 && inner!.some(running); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(inner!.filter(running), [], 'no nested process outlives the outer close()');
+    });
+  }
+
+  it('an instance handle passed on to a pool nested in a worker fails clearly instead of reaching another instance', T, async () => {
+    const service = await serviceGrowth(3);
+    await using pool = await ProxyPool.create(Driver, { workers: 1, kind: 'thread', module: fixtureUrl('service-drivers') });
+    try {
+      await assert.rejects(pool.handOn.one(drivers, instanceHandle(service) as never), {
+        name: 'ArgumentError',
+        message: /^cannot call getValue through this instance handle: it belongs to pools of another host .*not in pools nested inside a worker$/,
+      });
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -181,4 +181,21 @@ describe('SimService life cycle', () => {
     assert.equal(await typed.moduleLevel(), 'module');
     await assert.rejects((growth as any).noSuch(), { name: 'UnknownMethodError', message: /the pool's class has no method "noSuch"; available: .*getValue/ });
   });
+
+  it('JSON.stringify of a service proxy gives its pool info and calls nothing in the worker (issue 19)', T, async () => {
+    await using growth = await serviceGrowth(2);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const json = JSON.parse(JSON.stringify(growth));
+      assert.equal(json.size, 1);
+      assert.equal(json.state, 'open');
+      assert.equal(JSON.stringify({ service: growth }).startsWith('{"service":{"size":1'), true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(unhandled, [], 'no call to a "toJSON" method was made');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { encodeValue, registerHandleReviver, type Handle } from '../protocol/val
 import { encodeError } from '../protocol/error-codec.ts';
 import { currentDecodeScope, type Uplink } from '../runtime/uplink.ts';
 import { CollectiveAbortedError } from './errors.ts';
+import { ArgumentError } from '../pool/errors.ts';
 
 export const COLLECTIVE_TAG = 'objectproxypool.Collective';
 
@@ -163,7 +164,7 @@ function revive(handle: Handle): Communicator {
   if (!scope) throw new Error('a collective group can only be used as an argument of a pool call');
   const rank = participants.indexOf(scope.context.index);
   if (rank < 0) {
-    throw new Error(`worker ${scope.context.index} is not a participant of this collective group (participants: workers ${participants.join(', ')})`);
+    throw new ArgumentError(`worker ${scope.context.index} is not a participant of this collective group (participants: workers ${participants.join(', ')})`);
   }
   const comm = new Communicator(rank, participants.length, sid, scope.uplink);
   scope.onCallEnd.push((error?: unknown) => {

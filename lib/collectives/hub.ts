@@ -8,6 +8,10 @@
  */
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { registerUpTopic, type UpMessage } from '../pool/uplink-host.ts';
+import { requestWatchers, type WorkerSlot } from '../pool/worker-slot.ts';
+import { Op, type Request } from '../protocol/messages.ts';
+import { ArgumentError } from '../pool/errors.ts';
+import { COLLECTIVE_TAG } from './comm.ts';
 import type { PoolCore } from '../pool/pool-core.ts';
 import { WorkerExitedError } from '../pool/errors.ts';
 import type { CollectiveKind } from './comm.ts';
@@ -30,6 +34,8 @@ export class Session {
   readonly sid = ++sessionIds;
   private readonly ops = new Map<number, PendingOp>();
   private readonly ended = new Set<number>();
+  /** Ranks a call carrying this group was sent to: a rank gets exactly one. */
+  private readonly sent = new Set<number>();
   /** How many operations each rank did before its call returned. */
   private readonly doneAt = new Map<number, number>();
   aborted: CollectiveAbortedError | undefined;
@@ -122,6 +128,28 @@ export class Session {
     this.abort(rank, error);
     this.end(rank);
   }
+
+  /** A call carrying this group is about to go to rank `rank`'s worker; throws on misuse (see watchRequest). */
+  dispatching(rank: number, workerIndex: number): void {
+    if (this.sent.has(rank)) {
+      this.close();
+      throw new ArgumentError(
+        `collective(): two tasks of one call share rank ${rank} (worker ${workerIndex}); they would wait for each other forever. ` +
+          'A group needs exactly one task per participant: pass it to a broadcast, or to a map with { synchronize: true } (or a dedicated pool) and no more tasks than participants',
+      );
+    }
+    this.sent.add(rank);
+  }
+
+  /**
+   * Rank `rank`'s call ended (its answer arrived, or it failed to reach the worker). The worker reports the end of
+   * a call that revived this group before it answers, so a rank not ended by now never started: its worker was
+   * gone, the method missing, or an argument could not be revived. Release the others with that cause.
+   */
+  callEnded(rank: number, error: Error | undefined): void {
+    if (this.ended.has(rank)) return;
+    this.failed(rank, error ?? new Error(`rank ${rank}'s call ended without joining the collective group`));
+  }
 }
 
 function resultFor(op: PendingOp, rank: number): unknown {
@@ -141,7 +169,7 @@ function resultFor(op: PendingOp, rank: number): unknown {
 
 function sessionFor(sid: number, message: UpMessage): Session | undefined {
   const session = sessions.get(sid);
-  if (!session) message.reply(false, new Error(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
+  if (!session) message.reply(false, new ArgumentError(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
   return session;
 }
 
@@ -161,3 +189,56 @@ registerUpTopic('coll.progress', (message) => {
   const [sid, rank, done] = message.payload as [number, number, number];
   sessions.get(sid)?.onProgress?.(rank, done);
 });
+
+/** The collective sessions a request's arguments carry (top-level arguments, one level into arrays and objects). */
+function sessionsIn(request: Request): Session[] {
+  let values: unknown[];
+  if (request[0] === Op.Call && request[4]) values = request[3] as unknown[];
+  else if (request[0] === Op.Chunk && request[7]) values = [...(request[3] as unknown[]).flatMap((column) => (Array.isArray(column) ? column : [])), ...(request[4] as unknown[])];
+  else return [];
+  const found: Session[] = [];
+  const look = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object') return;
+    const tagged = value as { __objectproxypool_handle__?: unknown; sid?: number };
+    if (tagged.__objectproxypool_handle__ === COLLECTIVE_TAG) {
+      const session = sessions.get(tagged.sid!);
+      if (session && !found.includes(session)) found.push(session);
+      return;
+    }
+    if (depth === 0 || ArrayBuffer.isView(value)) return;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) look(item, depth - 1);
+  };
+  for (const value of values) look(value, 2);
+  return found;
+}
+
+/**
+ * Every request carrying a collective group is watched: a chunk (an unsynchronized map) or a second task for the
+ * same rank is refused at once, and the end of each participant's call is heard so that a call that never started
+ * its method releases the others instead of leaving them waiting forever.
+ */
+function watchRequest(slot: WorkerSlot, request: Request): ((error: Error | undefined) => void) | undefined {
+  if (sessions.size === 0) return undefined;
+  const carried = sessionsIn(request);
+  if (carried.length === 0) return undefined;
+  if (request[0] === Op.Chunk) {
+    for (const session of carried) session.close();
+    throw new ArgumentError(
+      'collective(): a collective group cannot be passed to an unsynchronized map: its tasks go to whichever worker is free, so two of them can share a rank ' +
+        'and wait for each other forever. Use pool.with({ synchronize: true }) (one round of one task per worker), a dedicated pool, or a broadcast',
+    );
+  }
+  const ranks: Array<[Session, number]> = [];
+  for (const session of carried) {
+    const rank = session.participants.indexOf(slot.index);
+    if (rank < 0) continue; // the worker refuses it itself ("not a participant")
+    session.dispatching(rank, slot.index);
+    ranks.push([session, rank]);
+  }
+  if (ranks.length === 0) return undefined;
+  return (error) => {
+    for (const [session, rank] of ranks) session.callEnded(rank, error);
+  };
+}
+
+requestWatchers.push(watchRequest);

@@ -11,6 +11,7 @@
 import { toHandle, registerHandleReviver, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from '../shared/dtypes.ts';
 import { waitAsync } from '../shared/wait-async.ts';
+import { deadlineOf, remainingMs, type LockOptions } from '../shared/locks.ts';
 import { allocate, memoryFromRef, memoryRef, release, type Hold, type SharedMemoryOptions } from '../shared/process-memory.ts';
 
 /** Tag of the handle a {@link SharedRWLock} travels as. @example `registerHandleReviver(SHARED_RWLOCK_TAG, SharedRWLock.fromHandle)` */
@@ -87,26 +88,29 @@ export class SharedRWLock implements Shareable {
     if (!this.#polls) Atomics.notify(this.#s, CHANGES);
   }
 
-  /** Block until the change counter moves from `seen` (or a short while passes). */
-  #wait(seen: number, tries: number): void {
+  /** Block until the change counter moves from `seen` (or a short while passes, at most `left` ms). */
+  #wait(seen: number, tries: number, left: number): void {
     if (this.#polls) {
-      if (tries > 50) nap(Math.min(1, 0.01 * 2 ** Math.min(tries - 50, 7)));
+      if (tries > 50) nap(Math.min(1, 0.01 * 2 ** Math.min(tries - 50, 7), left));
       return;
     }
     try {
-      Atomics.wait(this.#s, CHANGES, seen, 50);
+      Atomics.wait(this.#s, CHANGES, seen, Math.min(50, left));
     } catch (err) {
       throw new TypeError('SharedRWLock cannot block on this thread (browser main thread?); use the async methods', { cause: err });
     }
   }
 
-  async #waitAsync(seen: number, tries: number): Promise<void> {
+  async #waitAsync(seen: number, tries: number, left: number): Promise<void> {
     if (!this.#polls && waitAsync) {
-      const r = waitAsync(this.#s, CHANGES, seen, 50);
+      const r = waitAsync(this.#s, CHANGES, seen, Math.min(50, left));
+      // Atomics.waitAsync does not keep Node's event loop alive: a timer does.
+      const keepAlive = r.async ? setTimeout(() => undefined, Math.min(50, left)) : undefined;
       if (r.async) await r.value;
+      clearTimeout(keepAlive);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(16, 2 ** Math.min(tries, 4))));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(16, 2 ** Math.min(tries, 4), left)));
   }
 
   /** One attempt to take a read lock; true on success. */
@@ -158,23 +162,25 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Take a read lock, blocking this thread while a writer holds or waits. @example `lock.readLock(); try { read(); } finally { lock.readUnlock(); }` */
-  readLock(): void {
+  readLock(options?: LockOptions): void {
+    const deadline = deadlineOf(options, 'SharedRWLock.readLock()');
     if (this.#nestedRead()) return;
     for (let tries = 0; ; tries++) {
       const seen = Atomics.load(this.#s, CHANGES);
       if (this.#tryRead()) break;
-      this.#wait(seen, tries);
+      this.#wait(seen, tries, remainingMs(deadline, 'SharedRWLock.readLock()', options));
     }
     this.#depth.read = 1;
   }
 
   /** Take a read lock without blocking the event loop. @example `await lock.readLockAsync()` */
-  async readLockAsync(): Promise<void> {
+  async readLockAsync(options?: LockOptions): Promise<void> {
+    const deadline = deadlineOf(options, 'SharedRWLock.readLockAsync()');
     if (this.#nestedRead()) return;
     for (let tries = 0; ; tries++) {
       const seen = Atomics.load(this.#s, CHANGES);
       if (this.#tryRead()) break;
-      await this.#waitAsync(seen, tries);
+      await this.#waitAsync(seen, tries, remainingMs(deadline, 'SharedRWLock.readLockAsync()', options));
     }
     this.#depth.read = 1;
   }
@@ -189,23 +195,42 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Take the write lock, blocking this thread until all readers and writers are out. @example `lock.writeLock()` */
-  writeLock(): void {
+  writeLock(options?: LockOptions): void {
+    const deadline = deadlineOf(options, 'SharedRWLock.writeLock()');
     if (this.#beginWrite()) return;
-    for (let tries = 0; ; tries++) {
-      const seen = Atomics.load(this.#s, CHANGES);
-      if (this.#tryWrite()) break;
-      this.#wait(seen, tries);
+    try {
+      for (let tries = 0; ; tries++) {
+        const seen = Atomics.load(this.#s, CHANGES);
+        if (this.#tryWrite()) break;
+        this.#wait(seen, tries, remainingMs(deadline, 'SharedRWLock.writeLock()', options));
+      }
+    } catch (error) {
+      this.#gaveUpWrite();
+      throw error;
     }
     this.#wrote();
   }
 
+  /** A waiting writer gives up (timeout): no longer waiting, and the writer slot it may have claimed is freed. */
+  #gaveUpWrite(): void {
+    Atomics.compareExchange(this.#s, WRITER, OWNER, 0);
+    Atomics.sub(this.#s, WAITING_WRITERS, 1);
+    this.#changed();
+  }
+
   /** Take the write lock without blocking the event loop. @example `await lock.writeLockAsync()` */
-  async writeLockAsync(): Promise<void> {
+  async writeLockAsync(options?: LockOptions): Promise<void> {
+    const deadline = deadlineOf(options, 'SharedRWLock.writeLockAsync()');
     if (this.#beginWrite()) return;
-    for (let tries = 0; ; tries++) {
-      const seen = Atomics.load(this.#s, CHANGES);
-      if (this.#tryWrite()) break;
-      await this.#waitAsync(seen, tries);
+    try {
+      for (let tries = 0; ; tries++) {
+        const seen = Atomics.load(this.#s, CHANGES);
+        if (this.#tryWrite()) break;
+        await this.#waitAsync(seen, tries, remainingMs(deadline, 'SharedRWLock.writeLockAsync()', options));
+      }
+    } catch (error) {
+      this.#gaveUpWrite();
+      throw error;
     }
     this.#wrote();
   }
@@ -220,8 +245,8 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Run `fn` under a read lock. @example `const v = lock.withRead(() => table.data[0])` */
-  withRead<R>(fn: () => R): R {
-    this.readLock();
+  withRead<R>(fn: () => R, options?: LockOptions): R {
+    this.readLock(options);
     try {
       return fn();
     } finally {
@@ -230,8 +255,8 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Run `fn` under the write lock. @example `lock.withWrite(() => { table.data[0]++; })` */
-  withWrite<R>(fn: () => R): R {
-    this.writeLock();
+  withWrite<R>(fn: () => R, options?: LockOptions): R {
+    this.writeLock(options);
     try {
       return fn();
     } finally {
@@ -240,8 +265,8 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Run `fn` (may be async) under a read lock, acquired without blocking. @example `await lock.withReadAsync(load)` */
-  async withReadAsync<R>(fn: () => R | Promise<R>): Promise<R> {
-    await this.readLockAsync();
+  async withReadAsync<R>(fn: () => R | Promise<R>, options?: LockOptions): Promise<R> {
+    await this.readLockAsync(options);
     try {
       return await fn();
     } finally {
@@ -250,8 +275,8 @@ export class SharedRWLock implements Shareable {
   }
 
   /** Run `fn` (may be async) under the write lock, acquired without blocking. @example `await lock.withWriteAsync(save)` */
-  async withWriteAsync<R>(fn: () => R | Promise<R>): Promise<R> {
-    await this.writeLockAsync();
+  async withWriteAsync<R>(fn: () => R | Promise<R>, options?: LockOptions): Promise<R> {
+    await this.writeLockAsync(options);
     try {
       return await fn();
     } finally {

@@ -41,6 +41,7 @@ abstract class Composite implements Flow {
   readonly members: readonly Flow[];
 
   constructor(readonly name: string, members: readonly Member[], protected readonly type: string) {
+    if (!Array.isArray(members)) throw new ArgumentError(`${type} expects an array of members, got ${members === null ? 'null' : typeof members}`);
     if (members.length === 0) throw new ArgumentError(`${type} needs at least one member`);
     this.members = members.map(toFlow);
   }
@@ -121,6 +122,7 @@ class Ensemble extends Composite {
   private readonly failFast: boolean;
 
   constructor(members: readonly Member[], options: EnsembleOptions) {
+    if (options === null || typeof options !== 'object') throw new ArgumentError(`ensemble: options must be an object, got ${options === null ? 'null' : typeof options}`);
     super(options.name ?? 'ensemble', members, 'ensemble');
     this.failFast = options.failFast ?? true;
   }

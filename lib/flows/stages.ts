@@ -46,7 +46,7 @@ abstract class PoolBackedStage implements Flow {
     private readonly batchWaitMs: number,
   ) {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`${name}: batchSize must be a positive integer, got ${String(batchSize)}`);
-    if (!(batchWaitMs >= 0) || batchWaitMs === Infinity) throw new ArgumentError(`${name}: batchWaitMs must be a finite number >= 0, got ${String(batchWaitMs)}`);
+    if (typeof batchWaitMs !== 'number' || !(batchWaitMs >= 0) || batchWaitMs === Infinity) throw new ArgumentError(`${name}: batchWaitMs must be a finite number >= 0, got ${String(batchWaitMs)}`);
   }
 
   /** The pool behind the stage (undefined before start for a worker stage). */
@@ -194,7 +194,7 @@ export class PoolStage extends PoolBackedStage {
  * @example
  * const combine = functionStage(([head, tail, len]: [string, string, number]) => (head + tail).repeat(len));
  */
-export function functionStage<I, O>(fn: (input: I) => O | Promise<O>, name = fn.name || 'function'): Flow<I, Awaited<O>> {
+export function functionStage<I, O>(fn: (input: I) => O | Promise<O>, name = nameOf(fn, 'function')): Flow<I, Awaited<O>> {
   return inThread(fn, name, 'function');
 }
 
@@ -223,7 +223,7 @@ function inThread<I, O>(fn: (input: I) => O | Promise<O>, name: string, type: st
  * const Combine = makeWorker((x: [string, string, number]) => (x[0] + x[1]).repeat(x[2]));
  * const stage = workerStage(Combine, { kind: 'inline' });
  */
-export function makeWorker<I, O>(fn: (input: I) => O | Promise<O>, name = fn.name || 'MadeWorker'): new () => { call(input: I): O | Promise<O> } {
+export function makeWorker<I, O>(fn: (input: I) => O | Promise<O>, name = nameOf(fn, 'MadeWorker')): new () => { call(input: I): O | Promise<O> } {
   if (typeof fn !== 'function') throw new ArgumentError(`makeWorker expects a function, got ${typeof fn}`);
   const made = class {
     call(input: I): O | Promise<O> {
@@ -242,3 +242,8 @@ export function makeWorker<I, O>(fn: (input: I) => O | Promise<O>, name = fn.nam
  * const withInput = ensemble([passThrough, workerStage(GetLen, { module })]); // x → [x, len(x)]
  */
 export const passThrough: Flow = inThread((x: unknown) => x, 'pass-through', 'pass-through');
+
+/** A default name that does not fail on a non-function (the stage's own check then names the mistake). */
+function nameOf(fn: unknown, fallback: string): string {
+  return (typeof fn === 'function' && fn.name) || fallback;
+}

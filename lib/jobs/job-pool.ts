@@ -121,6 +121,10 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     if (pingInterval !== undefined && (typeof pingInterval !== 'number' || !(pingInterval >= 0) || pingInterval === Infinity)) throw new ArgumentError(`option pingInterval must be a finite number of ms >= 0, got ${String(pingInterval)}`);
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new ArgumentError(`option concurrency must be a positive integer, got ${String(concurrency)}`);
     if (listeners !== undefined && !Array.isArray(listeners)) throw new ArgumentError('option listeners must be an array');
+    // Checked before any worker starts: a class without runJob would fail every job with "no method runJob".
+    if (typeof Class !== 'function' || typeof (Class.prototype as { runJob?: unknown } | undefined)?.runJob !== 'function') {
+      throw new ArgumentError(`JobPool.create: the class must extend JobWorker (${typeof Class === 'function' ? `${Class.name || 'the class'} has no runJob method` : `got ${Class === null ? 'null' : typeof Class}`})`);
+    }
     const pool = (await ProxyPool.create(Class, poolOptions)) as unknown as ProxyPool<InstanceType<C>>;
     try {
       return new JobPool(pool, options);
@@ -151,6 +155,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     if (this.state === 'closing' || this.state === 'closed') throw new PoolClosedError(`submit(${method})`);
     if (typeof method !== 'string') throw new ArgumentError(`submit expects a method name, got ${typeof method}`);
     if (!Array.isArray(args)) throw new ArgumentError(`submit(${method}): args must be an array, got ${typeof args}`);
+    checkSubmitOptions(method, options);
     const deps = [...(options.dependsOn ?? []), ...(this.scope?.deps ?? [])];
     for (const dep of deps) {
       if (!(dep instanceof Job) || this.all[dep.id] !== dep) throw new ArgumentError(`submit(${method}): dependsOn must list jobs of this pool`);
@@ -180,6 +185,8 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
    */
   schedule(nodes: readonly JobNode<JobPool<T>>[]): Job[] {
     if (!Array.isArray(nodes)) throw new ArgumentError('schedule expects an array of nodes');
+    // Every node is checked before the first is queued: a bad entry must not leave the earlier ones submitted.
+    nodes.forEach(checkNode);
     const order = dependencyOrder(nodes);
     const jobsOf = new Map<JobNode, Job[]>();
     const added: Job[] = [];
@@ -207,7 +214,7 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
    * jobs.addListener((e) => { if (e.type === 'job-status' && e.status === 'failed') jobs.cancel(cleanup); });
    */
   cancel(job: Job<any>, reason = 'cancelled by cancel()'): boolean {
-    if (this.all[job.id] !== job) throw new ArgumentError('cancel: not a job of this pool');
+    if (!(job instanceof Job) || this.all[job.id] !== job) throw new ArgumentError('cancel: not a job of this pool');
     if (isFinal(job.status)) return false;
     if (job.status === 'running') this.runningCount--;
     this.finish(job, 'cancelled', undefined, new JobCancelledError(`job ${job.id} (${job.name}) ${reason}`));
@@ -243,6 +250,10 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
     this.checkDone();
     await done;
     if ((this.state as PoolStatus) === 'executing') this.setStatus('scheduling'); // not when close() ended the run
+    else {
+      // close() cut the run short: the caller must be able to tell (its cancelled jobs never ran).
+      throw new JobCancelledError(`execute: the job pool was closed during the run; ${this.cutShort} unfinished job(s) cancelled${this.failures.length > 0 ? `, ${this.failures.length} failed` : ''}`);
+    }
     if (this.failures.length > 0) throw new WorkflowError(this.failures, this.all.length);
   }
 
@@ -250,7 +261,9 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.setStatus('closing');
-    for (const job of this.all) if (!isFinal(job.status)) this.cancel(job, 'cancelled: the pool closed');
+    const unfinished = this.all.filter((job) => !isFinal(job.status));
+    this.cutShort = unfinished.length;
+    for (const job of unfinished) if (!isFinal(job.status)) this.cancel(job, 'cancelled: the pool closed');
     await this.pool.close();
     this.setStatus('closed');
     for (const listener of this.listeners) if (typeof listener !== 'function') await listener.close?.();
@@ -360,6 +373,8 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
   }
 
   private pendingFrees = 0;
+  /** Jobs close() cancelled (an execute() it cut short reports them). */
+  private cutShort = 0;
   private readonly toEvaluate: Job[] = [];
   private evaluating = false;
 
@@ -395,4 +410,23 @@ export class JobPool<T extends JobWorker> implements AsyncDisposable {
       }
     }
   }
+}
+
+function checkSubmitOptions(method: string, options: SubmitOptions): void {
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`submit(${method}): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const { dependsOn, cache, name } = options;
+  if (dependsOn !== undefined && !Array.isArray(dependsOn)) throw new ArgumentError(`submit(${method}): dependsOn must be an array of jobs (e.g. { dependsOn: [job] }), got ${dependsOn instanceof Job ? 'a job' : typeof dependsOn}`);
+  if (cache !== undefined && (!Array.isArray(cache) || cache.some((key) => typeof key !== 'string'))) {
+    throw new ArgumentError(`submit(${method}): cache must be an array of key strings (e.g. { cache: ['table'] }), got ${typeof cache === 'string' ? `the string "${cache}"` : JSON.stringify(cache) ?? typeof cache}`);
+  }
+  if (name !== undefined && typeof name !== 'string') throw new ArgumentError(`submit(${method}): name must be a string, got ${typeof name}`);
+}
+
+function checkNode(node: JobNode, index: number): void {
+  const what = `schedule: node ${index}`;
+  if (node === null || typeof node !== 'object') throw new ArgumentError(`${what} must be an object with a queue(pool) method, got ${node === null ? 'null' : typeof node}`);
+  if (typeof node.queue !== 'function') throw new ArgumentError(`${what}${node.name ? ` (${node.name})` : ''} has no queue(pool) method`);
+  if (node.dependsOn !== undefined && !Array.isArray(node.dependsOn)) throw new ArgumentError(`${what}: dependsOn must be an array of nodes`);
+  if (node.cache !== undefined && (!Array.isArray(node.cache) || node.cache.some((key) => typeof key !== 'string'))) throw new ArgumentError(`${what}: cache must be an array of key strings`);
+  if (node.name !== undefined && typeof node.name !== 'string') throw new ArgumentError(`${what}: name must be a string`);
 }

@@ -11,6 +11,7 @@ import { ArgumentError } from '../pool/errors.ts';
 import { repeat } from '../pool/map-args.ts';
 import { refOf } from './function-ref.ts';
 import { collective } from '../collectives/group.ts';
+import { CollectiveAbortedError } from '../collectives/errors.ts';
 import { partitionRange, sliceForWorker } from './range.ts';
 import { PartitionRunner } from './runner.ts';
 import type { FunctionRef } from './function-ref.ts';
@@ -53,7 +54,7 @@ export class PartitionPool implements AsyncDisposable {
    * await using jobs = await PartitionPool.create({ workers: 4 });
    * const parts = await jobs.partition(50, testfunc, [], { module: import.meta.url });
    */
-  static async create(options: { workers?: number; kind?: KindName; seed?: number; resourceLimits?: PoolOptions['resourceLimits'] } = {}): Promise<PartitionPool> {
+  static async create(options: { workers?: number; kind?: KindName; seed?: number; resourceLimits?: PoolOptions['resourceLimits']; respawn?: boolean } = {}): Promise<PartitionPool> {
     const pool = await ProxyPool.create(PartitionRunner, { ...options, module: runnerModule });
     return new PartitionPool(pool);
   }
@@ -79,6 +80,7 @@ export class PartitionPool implements AsyncDisposable {
     args: PartitionArgs<F> | unknown[] = [],
     options: PartitionOptions = {},
   ): Promise<Array<Awaited<ReturnType<F>>>> {
+    if (options === null || typeof options !== 'object') throw new ArgumentError(`partition: options must be an object, got ${options === null ? 'null' : typeof options}`);
     const size = this.size;
     const workers = options.workers ?? size;
     if (!Number.isInteger(workers) || workers < 1 || workers > size) {
@@ -116,6 +118,12 @@ export class PartitionPool implements AsyncDisposable {
       // A synchronized map of `workers` tasks is one round: task i goes to worker i, all at once.
       const view = this.pool.with({ synchronize: true, ...(timeout === undefined ? {} : { timeout }), ...(signal ? { signal } : {}) });
       return (await view.run.map(repeat(group as never), repeat(ref), jobs, argsPerWorker)) as Array<Awaited<ReturnType<F>>>;
+    } catch (error) {
+      // The failing part's own answer can reach us after a released part's CollectiveAbortedError (they come from
+      // different workers): the job rejects with the first error, which the group recorded when it aborted.
+      const first = group.hub.aborted;
+      if (error instanceof CollectiveAbortedError && first && first.cause !== undefined) throw first.cause;
+      throw error;
     } finally {
       group.hub.onProgress = undefined;
     }

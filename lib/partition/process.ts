@@ -20,6 +20,8 @@ const PROGRESS_MS = 50;
 export class PartitionProcess {
   private reported = 0;
   private lastReport = 0;
+  /** The highest count the throttle held back: sent when the part ends, so the job's progress ends at n. */
+  private held = 0;
 
   /** @internal */
   constructor(
@@ -64,10 +66,18 @@ export class PartitionProcess {
   progress(done: number, force = false): void {
     if (done <= this.reported) return;
     const now = performance.now();
-    if (!force && now - this.lastReport < PROGRESS_MS) return;
+    if (!force && now - this.lastReport < PROGRESS_MS) {
+      if (done > this.held) this.held = done;
+      return;
+    }
     this.reported = done;
     this.lastReport = now;
     this.comm.notify('coll.progress', [done]);
+  }
+
+  /** @internal The part ended: send what the throttle held back (the runner calls it). */
+  flushProgress(): void {
+    if (this.held > this.reported) this.progress(this.held, true);
   }
 
   /**

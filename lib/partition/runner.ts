@@ -17,6 +17,11 @@ export class PartitionRunner {
   async run(comm: Communicator, ref: FunctionRef, job: PartJob, args: unknown[]): Promise<unknown> {
     const fn = await loadFunction(ref);
     const proc = new PartitionProcess(comm.rank, comm.size, job.total, job.start, job.end, comm);
-    return fn(proc, ...args);
+    try {
+      return await fn(proc, ...args);
+    } finally {
+      // Before the call's answer leaves: the host hears the last count before the job resolves.
+      proc.flushProgress();
+    }
   }
 }

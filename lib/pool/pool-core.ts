@@ -15,6 +15,7 @@ import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
 import { routeUp, type UpPool } from './uplink-host.ts';
+import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
 
 let poolIds = 0;
 /**
@@ -61,7 +62,11 @@ export class PoolCore implements DispatchContext, UpPool {
     this.workforce = new Workforce(options, Class, this.nextId);
   }
 
-  static async create(Class: new (...args: any[]) => object, options: ResolvedOptions): Promise<PoolCore> {
+  /** Let go of the worker that owns this pool (a pool created inside a worker), once closed. */
+  private disown: (() => void) | undefined;
+
+  /** `owner`: the worker this pool is created in, if any (read when the call was made: see pool-owner.ts). */
+  static async create(Class: new (...args: any[]) => object, options: ResolvedOptions, owner: PoolOwner | undefined = currentPoolOwner()): Promise<PoolCore> {
     const core = new PoolCore(options, Class);
     try {
       core.methodNames = new Set(await core.workforce.start());
@@ -72,6 +77,7 @@ export class PoolCore implements DispatchContext, UpPool {
         };
       }
       openPools.set(core.id, new WeakRef(core));
+      core.disown = owner?.adopt(core);
     } catch (error) {
       core.state = 'closed';
       throw error;
@@ -286,6 +292,7 @@ export class PoolCore implements DispatchContext, UpPool {
       } finally {
         this.state = 'closed';
         openPools.delete(this.id);
+        this.disown?.();
       }
     })();
     return this.closing;

@@ -2,6 +2,7 @@
 import { registerErrorClass } from '../protocol/error-codec.ts';
 import { resolveOptions, type PoolOptions } from './options.ts';
 import { PoolCore } from './pool-core.ts';
+import { currentPoolOwner } from '../runtime/pool-owner.ts';
 import { makePoolProxy, reservedNames } from './proxy.ts';
 import type { AnyClass, CallOptions, PoolProxy } from './types.ts';
 
@@ -27,12 +28,14 @@ export const ProxyPool = {
     Class: C,
     options: PoolOptions<[...ConstructorParameters<C>]> = {},
   ): Promise<ProxyPool<InstanceType<C>>> {
+    // Read before the first await: inside an inline worker's call, the call's context is current only until then.
+    const owner = currentPoolOwner();
     const resolved = resolveOptions(Class, options);
     // The parser is loaded only by pools that ship source; a captured variable fails here, before any worker starts.
     if (options.shipSource) resolved.source = (await import('../ship/analyze.ts')).shipClass(Class, resolved.exportName);
     for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
     if (options.name !== undefined) await named.get(options.name)?.close();
-    const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved);
+    const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved, owner);
     const shadowed = [...core.methods].filter((name) => reservedNames.has(name));
     if (shadowed.length > 0 && !warnedClasses.has(Class)) {
       warnedClasses.add(Class);

@@ -67,3 +67,7 @@ export function routeUp(pool: UpPool, slot: WorkerSlot, message: Extract<Respons
 
 // Service functions exposed inside a worker: from now on the proxy accepts their names.
 registerUpTopic('expose', ({ pool, payload }) => pool.addMethods(payload as string[]));
+// A worker created a pool of its own: close() must let it close that pool (the Close handshake) before ending it.
+registerUpTopic('pool.nested', ({ slot }) => {
+  slot.disposable = true;
+});

@@ -5,6 +5,7 @@
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
 import { ArgumentError, WorkerExitedError } from './errors.ts';
+import { decodeError } from '../protocol/error-codec.ts';
 import type { SlotTiming } from './metrics.ts';
 import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
 import { encodeError } from '../protocol/error-codec.ts';
@@ -16,6 +17,31 @@ export interface Pending {
   fail(error: Error): void;
   /** When the call was made (performance.now()), if earlier than this request: a map's later chunks waited since. */
   submittedAt?: number;
+}
+
+/**
+ * A layer that must hear how a request ends when the request carries its handles: collectives release the other
+ * participants when one participant's call fails before its method started (a dead worker, a missing method, an
+ * argument the worker cannot revive), which the worker itself can never report. A watcher returns a listener
+ * (called once, with the error or undefined) for requests it cares about, or throws to refuse the request (group
+ * misuse), which then fails the call at once.
+ */
+export type RequestWatcher = (slot: WorkerSlot, request: Request) => ((error: Error | undefined) => void) | undefined;
+export const requestWatchers: RequestWatcher[] = [];
+
+function watched(pending: Pending, heard: (error: Error | undefined) => void): Pending {
+  return {
+    method: pending.method,
+    submittedAt: pending.submittedAt,
+    settle(response: Response) {
+      heard(response[1] === Status.Err ? decodeError(response[2]) : undefined);
+      pending.settle(response);
+    },
+    fail(error: Error) {
+      heard(error);
+      pending.fail(error);
+    },
+  };
 }
 
 /** Requests per message at most; a tick's calls beyond it are sent in several messages. */
@@ -74,6 +100,12 @@ export class WorkerSlot {
 
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
   send(request: Request, id: number, pending: Pending): void {
+    if (requestWatchers.length > 0) {
+      for (const watch of requestWatchers) {
+        const heard = watch(this, request);
+        if (heard) pending = watched(pending, heard);
+      }
+    }
     if (!this.alive) {
       takeTransfer(request); // never posted: forget its transfer list
       pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));

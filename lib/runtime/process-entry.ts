@@ -11,6 +11,9 @@ const requireModule = requireModuleLoader(false, 'signal');
 serve(
   {
     post: (batch) => {
+      // After close (or the host's end) the channel is gone: a late notice (a collective's "done") is moot, and
+      // sending it would crash this process with ERR_IPC_CHANNEL_CLOSED.
+      if (!process.connected) return;
       try {
         process.send!(batch);
       } catch (error) {

@@ -10,6 +10,7 @@ import { methodNamesOf } from './introspect.ts';
 import { clock } from './clock.ts';
 import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './uplink.ts';
 import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
+import { newPoolOwner, poolOwnerExtras, setRealmPoolOwner } from './pool-owner.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them; `transfer`: what moves instead of being copied (worker-side transfer()). */
@@ -18,6 +19,8 @@ export interface RuntimeEndpoint {
   onMessage(handler: (message: Request | Request[]) => void): void;
   /** Called once the Close acknowledgement is posted; the endpoint may end the worker. */
   close(): void;
+  /** The worker shares the host's realm (inline): it owns only the pools its calls create, not the realm's. */
+  sharedRealm?: boolean;
 }
 
 export type ClassSource = (init: InitPayload) => Promise<new (...args: any[]) => object>;
@@ -137,6 +140,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     );
   };
 
+  // Pools this worker creates: closed before it ends. The host hears of the first one, so that its close() asks
+  // this worker to end (the Close handshake) instead of simply terminating a thread, whose child processes would
+  // outlive it.
+  const pools = newPoolOwner(() => uplink.notify('pool.nested', []));
+
   // Requests that arrive while the instance is being constructed wait for it: the host may send calls right
   // behind the Init message (a respawned worker is used at once) and the channel keeps them in order.
   let waiting: Request[] | undefined;
@@ -164,7 +172,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     try {
       if (payload.argsHaveHandles) await loadShared();
       const Class = await classSource(payload);
-      context = makeContext(payload.context, uplinkExtras(uplink));
+      context = makeContext(payload.context, { ...uplinkExtras(uplink), ...poolOwnerExtras(pools) });
+      if (!endpoint.sharedRealm) setRealmPoolOwner(pools);
       const args = payload.argsHaveHandles ? (decodeValue(payload.args) as unknown[]) : payload.args;
       const created = withContext(context, () => new Class(...args)) as Record<string, any>;
       attachContext(created, context);
@@ -371,6 +380,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     // Inline instances share the registry's realm with the host: let go of this one.
     unsubscribe();
     try {
+      await pools.closeAll();
       const target = instance as Partial<AsyncDisposable & Disposable> | undefined;
       if (target && typeof target[Symbol.asyncDispose] === 'function') await target[Symbol.asyncDispose]!();
       else if (target && typeof target[Symbol.dispose] === 'function') target[Symbol.dispose]!();

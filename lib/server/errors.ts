@@ -1,5 +1,5 @@
 /** The server's errors: the pool's own classes, so `instanceof BacklogFullError` / `TimeoutError` hold everywhere. */
-import { BacklogFullError } from '../pool/errors.ts';
+import { BacklogFullError, PoolClosedError } from '../pool/errors.ts';
 
 /**
  * A server call found `capacity` items in flight and its backpressure is 'reject' (mpservice's
@@ -14,5 +14,21 @@ export class ServerBacklogFullError extends BacklogFullError {
   constructor(capacity: number) {
     super('server.call', capacity);
     this.message = `server backlog full: ${capacity} items in flight (its capacity) and backpressure is 'reject'`;
+  }
+}
+
+/**
+ * The server was stopped: a `call` made after `stop()`, or the rest of a stream that was open when `stop()` was
+ * called (its items already in flight are still delivered; the inputs it had not pulled are not run). A
+ * PoolClosedError, so code that handles a closed pool handles a stopped server alike.
+ *
+ * @example
+ * try { await server.call(x); } catch (e) { if (e instanceof ServerStoppedError) reconnect(); }
+ */
+export class ServerStoppedError extends PoolClosedError {
+  override name = 'ServerStoppedError';
+  constructor(what: string) {
+    super(what);
+    this.message = `${what}: the server is stopped`;
   }
 }

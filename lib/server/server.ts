@@ -7,7 +7,7 @@
 import { ArgumentError, TimeoutError } from '../pool/errors.ts';
 import { toFlow } from '../flows/compose.ts';
 import type { Flow, FlowDescription, Member } from '../flows/types.ts';
-import { ServerBacklogFullError } from './errors.ts';
+import { ServerBacklogFullError, ServerStoppedError } from './errors.ts';
 import { streamThrough, type StreamOptions, type StreamItem } from './stream.ts';
 
 /**
@@ -93,7 +93,7 @@ export class Server<I = any, O = any> implements AsyncDisposable {
   static async start<I = any, O = any>(flow: Member<I, O>, options: ServerOptions = {}): Promise<Server<I, O>> {
     const { capacity, backpressure, timeout } = options;
     if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) throw new ArgumentError(`server option capacity must be a positive integer, got ${String(capacity)}`);
-    if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`server option backpressure must be 'wait' or 'reject', got ${String(backpressure)}`);
+    checkBackpressure(backpressure, 'server option backpressure');
     checkTimeout(timeout);
     const f = toFlow(flow);
     await f.start();
@@ -118,10 +118,12 @@ export class Server<I = any, O = any> implements AsyncDisposable {
    * const y = await server.call(x, { timeout: 500, backpressure: 'wait' });
    */
   async call(input: I, options: ServerCallOptions = {}): Promise<O> {
+    if (options === null || typeof options !== 'object') throw new ArgumentError(`server.call: options must be an object, got ${options === null ? 'null' : typeof options}`);
     const timeout = options.timeout ?? this.timeout;
     checkTimeout(timeout);
+    checkBackpressure(options.backpressure, 'server.call option backpressure');
     const backpressure = options.backpressure ?? this.backpressure;
-    if (this.state !== 'running') throw new Error('server.call: the server is stopped');
+    if (this.state !== 'running') throw new ServerStoppedError('server.call');
     const controller = new AbortController();
     const timeoutError = new TimeoutError('server.call', timeout);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -158,8 +160,15 @@ export class Server<I = any, O = any> implements AsyncDisposable {
    * for await (const { input, value, error } of server.stream(range(100), { returnInputs: true, returnErrors: true })) { ... }
    */
   stream<const S extends StreamOptions = {}>(inputs: Iterable<I> | AsyncIterable<I>, options?: S): AsyncGenerator<StreamItem<I, O, S>, void, undefined> {
-    if (this.state !== 'running') throw new Error('server.stream: the server is stopped');
-    return streamThrough(inputs, options ?? ({} as S), this.capacity, async (input) => {
+    if (this.state !== 'running') throw new ServerStoppedError('server.stream');
+    if (inputs === null || inputs === undefined || (typeof (inputs as Iterable<I>)[Symbol.iterator] !== 'function' && typeof (inputs as AsyncIterable<I>)[Symbol.asyncIterator] !== 'function')) {
+      throw new ArgumentError(`server.stream expects an iterable or async iterable of inputs, got ${inputs === null ? 'null' : typeof inputs}`);
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw new ArgumentError(`server.stream: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    // A stream open when stop() is called stops pulling inputs: what it already submitted is delivered (stop()
+    // waits for it, since it holds capacity), the rest ends the stream with ServerStoppedError.
+    const stopped = () => (this.state === 'running' ? undefined : new ServerStoppedError('server.stream (stopped while the stream was open; its remaining inputs were not run)'));
+    return streamThrough(inputs, options ?? ({} as S), this.capacity, stopped, async (input) => {
       if (this.inFlightCount >= this.capacity) await this.acquire();
       else this.inFlightCount++;
       return this.runHoldingSlot(input);
@@ -224,6 +233,10 @@ export class Server<I = any, O = any> implements AsyncDisposable {
     this.inFlightCount--;
     if (this.inFlightCount === 0) for (const idle of this.idleWaiters.splice(0)) idle();
   }
+}
+
+function checkBackpressure(backpressure: unknown, what: string): void {
+  if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`${what} must be 'wait' or 'reject', got ${String(backpressure)}`);
 }
 
 function checkTimeout(timeout: unknown): void {

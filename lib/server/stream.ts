@@ -44,6 +44,8 @@ export async function* streamThrough<I>(
   inputs: Iterable<I> | AsyncIterable<I>,
   options: StreamOptions,
   window: number,
+  /** The reason to pull no more inputs (the server stopped), if any. */
+  stopped: () => Error | undefined,
   submit: (input: I) => Promise<unknown>,
 ): AsyncGenerator<unknown, void, undefined> {
   const { ordered = true, returnInputs = false, returnErrors = false } = options;
@@ -54,6 +56,7 @@ export async function* streamThrough<I>(
   try {
     for (;;) {
       while (!exhausted && active.length < window) {
+        if (stopped()) break;
         const next = await source.next();
         if (next.done) {
           exhausted = true;
@@ -66,7 +69,11 @@ export async function* streamThrough<I>(
         );
         active.push(entry);
       }
-      if (active.length === 0) return;
+      if (active.length === 0) {
+        const reason = exhausted ? undefined : stopped();
+        if (reason) throw reason;
+        return;
+      }
       const entry = ordered ? await active[0]!.promise : await Promise.race(active.map((e) => e.promise));
       active.splice(active.indexOf(entry), 1);
       if (!entry.ok && !returnErrors) throw entry.value;

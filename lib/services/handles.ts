@@ -16,6 +16,13 @@ import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
 /**
+ * This realm's identity as the host of instance handles. Pool ids count from 1 in every realm, so a handle passed
+ * on to a pool nested inside a worker would name a pool of that worker with the same id — a different instance.
+ * Handles carry their host's id and a host answers only its own.
+ */
+const HOST_ID = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+/**
  * A handle on the host: pass it as an argument of any pool call; the worker receives an {@link InstanceRef}.
  *
  * @example
@@ -30,7 +37,7 @@ export class InstanceHandle<T = unknown> implements Shareable {
 
   /** @internal */
   [toHandle](): InstanceHandleData {
-    return { __objectproxypool_handle__: INSTANCE_TAG, pool: this.poolId, worker: this.workerIndex };
+    return { __objectproxypool_handle__: INSTANCE_TAG, pool: this.poolId, worker: this.workerIndex, host: HOST_ID };
   }
 
   /** Type marker only. */
@@ -57,7 +64,17 @@ export function instanceHandle<T>(target: { pool: object } | object, workerIndex
 }
 
 registerUpTopic('instance.call', ({ payload, reply }) => {
-  const [poolId, worker, method, args, found] = payload as [number, number, string, unknown[], boolean];
+  const [poolId, worker, method, args, found, host] = payload as [number, number, string, unknown[], boolean, string | undefined];
+  if (host !== HOST_ID) {
+    reply(
+      false,
+      new ArgumentError(
+        `cannot call ${method} through this instance handle: it belongs to pools of another host (pool ${poolId}, worker ${worker}); ` +
+          'instance handles work only in workers of pools created by the host that made the handle, not in pools nested inside a worker',
+      ),
+    );
+    return;
+  }
   const core = poolById(poolId);
   if (!core) {
     reply(false, new PoolClosedError(`cannot call ${method} through an instance handle (pool ${poolId}, worker ${worker})`));

@@ -8,6 +8,8 @@ export const INSTANCE_TAG = 'objectproxypool.Instance';
 export interface InstanceHandleData extends Handle {
   pool: number;
   worker: number;
+  /** The realm (host) whose pool `pool` is: pool ids are per realm, so a pool nested in a worker may reuse one. */
+  host: string;
 }
 
 /** What a worker receives for an instance handle: the instance's methods (and service functions) as async calls. */
@@ -19,7 +21,7 @@ export type InstanceRef<T> = { readonly [K in MethodNames<T>]: T[K] extends AnyF
 function instanceRef(data: InstanceHandleData, uplink: Uplink): object {
   const call = async (name: string, ...args: unknown[]) => {
     const encoded = encodeArgs(args);
-    return uplink.request('instance.call', [data.pool, data.worker, name, encoded.args, encoded.found]);
+    return uplink.request('instance.call', [data.pool, data.worker, name, encoded.args, encoded.found, data.host]);
   };
   const own: Record<string | symbol, unknown> = { call, [toHandle]: () => ({ ...data }) };
   return new Proxy(own, {

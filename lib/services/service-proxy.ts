@@ -51,6 +51,9 @@ export function serviceProxy<T>(pool: PoolProxy<T>): ServiceProxy<T> {
     close: () => pool.close(),
     pool,
     call,
+    // JSON.stringify must not call the worker (a rejected call nobody awaits would crash the process): the
+    // service serializes as its pool's info, as the pool proxy does.
+    toJSON: () => pool.toJSON(),
     [Symbol.asyncDispose]: () => pool.close(),
   };
   const proxy: object = new Proxy(api, {

@@ -22,7 +22,7 @@ export {
   atomicUpdate,
   type AtomicTarget,
 } from './atomics.ts';
-export { SharedLock, SharedCounter, SHARED_LOCK_TAG, SHARED_COUNTER_TAG } from './locks.ts';
+export { SharedLock, SharedCounter, SHARED_LOCK_TAG, SHARED_COUNTER_TAG, LockTimeoutError, type LockOptions } from './locks.ts';
 export {
   LEASE_MS,
   ProcessSharedMemoryUnavailableError,

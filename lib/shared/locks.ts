@@ -5,6 +5,8 @@
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from './dtypes.ts';
 import { waitAsync } from './wait-async.ts';
+import { ArgumentError, TimeoutError } from '../pool/errors.ts';
+import { registerErrorClass } from '../protocol/error-codec.ts';
 import { type Hold, type SharedMemoryOptions, allocate, holdOf, isShareableBuffer, memoryFromRef, memoryRef, release } from './process-memory.ts';
 
 /** Tag of the handle a {@link SharedLock} travels as. @example `registerHandleReviver(SHARED_LOCK_TAG, SharedLock.fromHandle)` */
@@ -50,6 +52,43 @@ function nap(ms: number): void {
 }
 
 
+/**
+ * A lock was not acquired within the `timeout` its caller gave (SharedLock, SharedRWLock). The usual reason, with
+ * no bug in the locking code: the holder's worker died while holding it. These locks cannot be released on the
+ * dead holder's behalf (see "Locks and dying workers" in docs/design.md), so wait with a timeout wherever a
+ * holder may die.
+ *
+ * @example
+ * try { await lock.lockAsync({ timeout: 1000 }); } catch (e) { if (e instanceof LockTimeoutError) recover(); }
+ */
+export class LockTimeoutError extends TimeoutError {
+  override name = 'LockTimeoutError';
+}
+registerErrorClass(LockTimeoutError);
+
+/** How long an acquisition may wait: `{ timeout }` in ms (finite, >= 0); without one it waits as long as it takes. */
+export interface LockOptions {
+  timeout?: number;
+}
+
+/** The deadline (performance.now() scale) of an acquisition, or Infinity; checks the option. */
+export function deadlineOf(options: LockOptions | undefined, what: string): number {
+  if (options === undefined) return Infinity;
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`${what}: options must be an object like { timeout: 1000 }, got ${options === null ? 'null' : typeof options}`);
+  const { timeout } = options;
+  if (timeout === undefined) return Infinity;
+  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Infinity) throw new ArgumentError(`${what}: timeout must be a finite number of ms >= 0, got ${String(timeout)}`);
+  return performance.now() + timeout;
+}
+
+/** Milliseconds left before `deadline`; throws LockTimeoutError once it passed. */
+export function remainingMs(deadline: number, what: string, options: LockOptions | undefined): number {
+  if (deadline === Infinity) return Infinity;
+  const left = deadline - performance.now();
+  if (left <= 0) throw new LockTimeoutError(what, options!.timeout!);
+  return left;
+}
+
 // Lock states (Drepper, "Futexes Are Tricky", mutex #2): waking happens only when someone may be asleep.
 const UNLOCKED = 0;
 const LOCKED = 1;
@@ -93,23 +132,29 @@ export class SharedLock implements Shareable {
     return withRevived(hold, () => new SharedLock(state));
   }
 
-  /** Acquire, blocking this thread until the lock is free. @example `lock.lock(); try { ... } finally { lock.unlock(); }` */
-  lock(): void {
+  /**
+   * Acquire, blocking this thread until the lock is free — or, with `{ timeout }`, at most that many ms, then
+   * LockTimeoutError (a holder whose worker died never releases it). @example `lock.lock({ timeout: 1000 }); try { ... } finally { lock.unlock(); }`
+   */
+  lock(options?: LockOptions): void {
+    const deadline = deadlineOf(options, 'SharedLock.lock()');
     const s = this.#state;
     let c = Atomics.compareExchange(s, 0, UNLOCKED, LOCKED);
     if (c === UNLOCKED) return;
     if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
     if (this.#polls) {
       for (let tries = 0; c !== UNLOCKED; tries++) {
-        if (tries >= 100) nap(Math.min(1, 0.01 * 2 ** Math.min(tries - 100, 7)));
+        if (tries >= 100) nap(Math.min(1, 0.01 * 2 ** Math.min(tries - 100, 7), remainingMs(deadline, 'SharedLock.lock()', options)));
         c = Atomics.exchange(s, 0, CONTENDED);
       }
       return;
     }
     while (c !== UNLOCKED) {
       try {
-        Atomics.wait(s, 0, CONTENDED);
+        const left = remainingMs(deadline, 'SharedLock.lock()', options);
+        Atomics.wait(s, 0, CONTENDED, left);
       } catch (err) {
+        if (err instanceof LockTimeoutError) throw err;
         throw new TypeError('SharedLock.lock() cannot block on this thread (browser main thread?); use await lock.lockAsync()', { cause: err });
       }
       c = Atomics.exchange(s, 0, CONTENDED);
@@ -121,19 +166,24 @@ export class SharedLock implements Shareable {
     return Atomics.compareExchange(this.#state, 0, UNLOCKED, LOCKED) === UNLOCKED;
   }
 
-  /** Acquire without blocking the event loop. @example `await lock.lockAsync(); try { ... } finally { lock.unlock(); }` */
-  async lockAsync(): Promise<void> {
+  /** Acquire without blocking the event loop; `{ timeout }` as for lock(). @example `await lock.lockAsync({ timeout: 1000 }); try { ... } finally { lock.unlock(); }` */
+  async lockAsync(options?: LockOptions): Promise<void> {
+    const deadline = deadlineOf(options, 'SharedLock.lockAsync()');
     const s = this.#state;
     let c = Atomics.compareExchange(s, 0, UNLOCKED, LOCKED);
     if (c === UNLOCKED) return;
     if (c !== CONTENDED) c = Atomics.exchange(s, 0, CONTENDED);
     for (let pause = 1; c !== UNLOCKED; pause = Math.min(pause * 2, 16)) {
+      const left = remainingMs(deadline, 'SharedLock.lockAsync()', options);
       if (waitAsync && !this.#polls) {
-        const r = waitAsync(s, 0, CONTENDED);
+        const r = waitAsync(s, 0, CONTENDED, left === Infinity ? undefined : left);
+        // Atomics.waitAsync does not keep Node's event loop alive: a timer does, so the timeout can fire.
+        const keepAlive = r.async && left !== Infinity ? setTimeout(() => undefined, left) : undefined;
         if (r.async) await r.value;
+        clearTimeout(keepAlive);
       } else {
         // Engines without waitAsync: poll with backoff; correctness still comes from the exchange below.
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
       }
       c = Atomics.exchange(s, 0, CONTENDED);
     }
@@ -155,8 +205,8 @@ export class SharedLock implements Shareable {
   }
 
   /** Run `fn` holding the lock (blocking acquire); releases even if `fn` throws. @example `lock.withLock(() => acc.data[0]++)` */
-  withLock<R>(fn: () => R): R {
-    this.lock();
+  withLock<R>(fn: () => R, options?: LockOptions): R {
+    this.lock(options);
     try {
       return fn();
     } finally {
@@ -165,8 +215,8 @@ export class SharedLock implements Shareable {
   }
 
   /** Run `fn` (may be async) holding the lock, acquired without blocking. @example `await lock.withLockAsync(async () => save())` */
-  async withLockAsync<R>(fn: () => R | Promise<R>): Promise<R> {
-    await this.lockAsync();
+  async withLockAsync<R>(fn: () => R | Promise<R>, options?: LockOptions): Promise<R> {
+    await this.lockAsync(options);
     try {
       return await fn();
     } finally {

@@ -20,6 +20,7 @@ export const inlineKind: WorkerKind = {
         post: (batch, transfer?: Transferable[]) => inner.postMessage(batch, transfer as never),
         onMessage: (handler) => inner.on('message', handler as (batch: Request[]) => void),
         close: () => inner.close(),
+        sharedRealm: true,
       },
       // With a module given, load the class from it as other kinds do (same errors for a wrong module or export).
       async (init) => (init.module ? importClass(init) : spec.Class ?? importClass(init)),
