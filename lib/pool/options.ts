@@ -56,6 +56,19 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   metrics?: boolean;
   /** With `kind: 'remote'`: the NATS servers, credentials and timeouts (see docs/remote.md). */
   remote?: RemotePoolOptions;
+  /**
+   * The workers' `process.env` (as piscina's `env`: it replaces the inherited environment; spread `process.env`
+   * into it to extend instead). Thread and process kinds only.
+   */
+  env?: Record<string, string>;
+  /** Appended to the workers' `process.argv` (piscina's `argv`). Thread and process kinds only. */
+  argv?: string[];
+  /**
+   * Node flags for the workers (piscina's `execArgv`), after those inherited from this process: `--expose-gc`,
+   * `--cpu-prof`, `--max-old-space-size=…` (process kind; threads take heap limits as `resourceLimits`). A flag
+   * Node refuses fails create() with an ArgumentError. Thread and process kinds only.
+   */
+  execArgv?: string[];
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
@@ -105,12 +118,16 @@ export interface ResolvedOptions {
   source?: import('../ship/names.ts').ShippedSource;
   metrics: boolean;
   remote?: RemotePoolOptions;
+  env?: Record<string, string>;
+  argv?: string[];
+  execArgv?: string[];
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
+  'env', 'argv', 'execArgv',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -176,6 +193,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option backpressure must be 'wait' or 'reject', got ${JSON.stringify(backpressure)}`);
   }
   if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
+  checkWorkerEnvironment(options, kind);
   return {
     workers,
     argsFor,
@@ -192,7 +210,41 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     onWorkerExit,
     metrics: options.metrics ?? false,
     remote: options.remote,
+    env: options.env === undefined ? undefined : { ...options.env },
+    argv: options.argv?.slice(),
+    execArgv: options.execArgv?.slice(),
   };
+}
+
+/** `env`, `argv`, `execArgv`: well-formed, and only for kinds that start a Node worker of their own. */
+function checkWorkerEnvironment(options: PoolOptions<any>, kind: KindName): void {
+  for (const name of ['argv', 'execArgv'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw new ArgumentError(`option ${name} must be an array of strings, got ${describe(value)}`);
+    }
+  }
+  const { env } = options;
+  if (env !== undefined) {
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) throw new ArgumentError(`option env must be an object of strings, got ${describe(env)}`);
+    for (const [key, value] of Object.entries(env)) {
+      if (typeof value !== 'string') throw new ArgumentError(`option env.${key} must be a string, got ${describe(value)}`);
+    }
+  }
+  const given = (['env', 'argv', 'execArgv'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 0 && kind !== 'thread' && kind !== 'process') {
+    const why =
+      kind === 'inline'
+        ? 'inline instances share this thread, its process.env and its flags'
+        : kind === 'web'
+          ? 'Web Workers have no process environment or Node flags'
+          : 'remote hosts are started with their own environment and flags';
+    throw new ArgumentError(`option ${given.join(', ')} is for kinds 'thread' and 'process'; kind '${kind}' cannot honour it: ${why}`);
+  }
+  if (given.length > 0 && options.worker !== undefined) {
+    throw new ArgumentError(`option ${given.join(', ')} cannot be used with option worker: your factory creates the worker, pass them to its constructor`);
+  }
 }
 
 function toModuleUrl(module: string | URL): string {

@@ -10,7 +10,7 @@ import { threadKind } from '../workers/thread.ts';
 import { processKind } from '../workers/process.ts';
 import { inlineKind } from '../workers/inline.ts';
 import { webKind } from '../workers/web.ts';
-import { PoolClosedError, WorkerExitedError } from './errors.ts';
+import { ArgumentError, PoolClosedError, WorkerExitedError } from './errors.ts';
 import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
@@ -40,6 +40,26 @@ function keepAlive(slot: WorkerSlot, busy: boolean): void {
   if (slot.keptAlive === busy) return;
   slot.keptAlive = busy;
   slot.channel.setKeepAlive(busy);
+}
+
+/**
+ * Node refused the pool's execArgv: a thread Worker throws ERR_WORKER_INVALID_EXEC_ARGV at once (threads take no
+ * process-wide flags), a child process prints "bad option" and exits with code 9 before it runs anything.
+ */
+function refusedExecArgv(error: unknown, options: ResolvedOptions): ArgumentError | undefined {
+  if (!options.execArgv?.length) return undefined;
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
+    return new ArgumentError(
+      `option execArgv: Node refused ${(error as Error).message.replace(/^.*flags: /, '')} for worker threads (they accept no process-wide flags); ` +
+        `use kind 'process' for such flags, or resourceLimits for heap sizes`,
+      { cause: error },
+    );
+  }
+  if (error instanceof WorkerExitedError && error.exitCode === 9) {
+    return new ArgumentError(`option execArgv: Node refused ${JSON.stringify(options.execArgv)} (the worker process exited with code 9, "bad option")`, { cause: error });
+  }
+  return undefined;
 }
 
 export class Workforce {
@@ -76,14 +96,23 @@ export class Workforce {
       return names[0]!;
     } catch (error) {
       await this.endAll();
-      throw error;
+      throw refusedExecArgv(error, this.options) ?? error;
     }
   }
 
   private spawnInto(slot: WorkerSlot): void {
     const { options } = this;
     slot.attach(
-      this.kind.spawn({ index: slot.index, module: options.module, Class: this.Class, factory: options.worker, resourceLimits: options.resourceLimits }),
+      this.kind.spawn({
+        index: slot.index,
+        module: options.module,
+        Class: this.Class,
+        factory: options.worker,
+        resourceLimits: options.resourceLimits,
+        env: options.env,
+        argv: options.argv,
+        execArgv: options.execArgv,
+      }),
     );
   }
 
