@@ -55,7 +55,7 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
       job.onLateAnswer = watch;
       const timer = setTimeout(() => {
         for (const slot of new Set(stillRunning.values())) {
-          ctx.terminate(slot, new TimeoutError(job.method, job.deadline! - job.startedAt));
+          ctx.terminate(slot, new TimeoutError(job.method, job.timeout ?? job.deadline! - job.startedAt));
         }
       }, Math.max(0, job.deadline - performance.now()));
       timer.unref?.();
@@ -94,6 +94,8 @@ function sendTask(
   slot.send(request as never, id, {
     method: job.method,
     submittedAt: job.startedAt,
+    exclusive: job.fromStart,
+    onStart: job.fromStart ? job.started : undefined,
     settle(response: Response) {
       outstanding.remove(id);
       if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2], slot.index);
@@ -220,6 +222,8 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     slot.send([Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start], id, {
       method,
       submittedAt: job.startedAt,
+      exclusive: job.fromStart,
+      onStart: job.fromStart ? job.started : undefined,
       settle(response: Response) {
         done();
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).

@@ -71,7 +71,7 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   execArgv?: string[];
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -90,6 +90,7 @@ export function checkCallOptions(options: unknown): void {
   if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0)) throw new ArgumentError(`call option retries must be a non-negative integer, got ${describe(retries)}`);
   if (onCancel !== undefined && onCancel !== 'abandon' && onCancel !== 'terminate') throw new ArgumentError(`call option onCancel must be 'abandon' or 'terminate', got ${describe(onCancel)}`);
   if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
+  if (o.timeoutFrom !== undefined && o.timeoutFrom !== 'call' && o.timeoutFrom !== 'start') throw new ArgumentError(`call option timeoutFrom must be 'call' or 'start', got ${describe(o.timeoutFrom)}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ArgumentError(`call option onProgress must be a function, got ${describe(o.onProgress)}`);
   for (const flag of ['synchronize', 'strict'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);

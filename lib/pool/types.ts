@@ -13,6 +13,13 @@ export interface CallOptions {
   synchronize?: boolean;
   /** Reject with a TimeoutError after this many milliseconds. Running tasks finish in their worker; queued ones are dropped. */
   timeout?: number;
+  /**
+   * When `timeout` starts counting: 'call' (default) — from the call, so time spent queued behind other work
+   * counts; 'start' — as workerpool's `.timeout()`, from when the call's first task starts on a worker: each of
+   * its tasks then waits on the host until its worker has nothing else in flight, so a queued call runs to its
+   * own limit.
+   */
+  timeoutFrom?: 'call' | 'start';
   /** Reject with the signal's reason when it aborts; queued tasks are dropped. */
   signal?: AbortSignal;
   /** 'fail-fast' (default): reject on the first error. 'all': resolve to one PromiseSettledResult per task. */

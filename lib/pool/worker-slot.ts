@@ -14,6 +14,17 @@ export interface Pending {
   fail(error: Error): void;
   /** When the call was made (performance.now()), if earlier than this request: a map's later chunks waited since. */
   submittedAt?: number;
+  /** Leave for the worker only once it has nothing else in flight (a call timed from its start, `timeoutFrom: 'start'`). */
+  exclusive?: boolean;
+  /** Hears the request leave for the worker (after waiting in the slot's backlog, if it had to). */
+  onStart?(): void;
+}
+
+/** A request held on the host until its worker has room (`concurrentTasksPerWorker`, exclusive requests). */
+interface Held {
+  request: Request;
+  id: number;
+  pending: Pending;
 }
 
 /** Requests per message at most; a tick's calls beyond it are sent in several messages. */
@@ -21,6 +32,13 @@ const FLUSH_AT = 1024;
 
 export class WorkerSlot {
   readonly pending = new Map<number, Pending>();
+  /**
+   * Requests waiting on the host, in order, while the worker has `limit` in flight (or an exclusive request waits
+   * for it to be idle). Empty unless the pool sets concurrentTasksPerWorker or a call is timed from its start.
+   */
+  private backlog: Held[] = [];
+  /** Requests the worker may have in flight at once (pool option concurrentTasksPerWorker). */
+  limit = Infinity;
   private outbox: Request[] = [];
   private flushScheduled = false;
   alive = false;
@@ -66,8 +84,14 @@ export class WorkerSlot {
     });
   }
 
+  /** Requests sent and not answered, plus those held in the backlog. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.backlog.length;
+  }
+
+  /** Requests held on the host (see `backlog`). */
+  get held(): number {
+    return this.backlog.length;
   }
 
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
@@ -76,14 +100,43 @@ export class WorkerSlot {
       pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));
       return;
     }
-    if (this.pending.size === 0) this.onIdleChange(this, true);
-    this.pending.set(id, pending);
     if (this.timing) this.timing.submit(id, pending.submittedAt);
-    this.push(request);
+    if (this.backlog.length > 0 || !this.hasRoomFor(pending)) {
+      this.backlog.push({ request, id, pending });
+      return;
+    }
+    this.dispatch(request, id, pending);
   }
 
-  /** Queue a request nobody answers (cancellation). */
+  private hasRoomFor(pending: Pending): boolean {
+    return this.pending.size < this.limit && !(pending.exclusive && this.pending.size > 0);
+  }
+
+  private dispatch(request: Request, id: number, pending: Pending): void {
+    if (this.pending.size === 0) this.onIdleChange(this, true);
+    this.pending.set(id, pending);
+    this.push(request);
+    pending.onStart?.();
+  }
+
+  /** Send held requests while the worker has room. */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.alive && this.hasRoomFor(this.backlog[0]!.pending)) {
+      const { request, id, pending } = this.backlog.shift()!;
+      this.dispatch(request, id, pending);
+    }
+  }
+
+  /** Queue a request nobody answers (cancellation). A cancelled request still held here is simply dropped. */
   notify(request: Request): void {
+    if (request[0] === Op.Cancel && this.backlog.length > 0) {
+      const at = this.backlog.findIndex((held) => held.id === request[1]);
+      if (at >= 0) {
+        this.timing?.forget(request[1]);
+        this.backlog.splice(at, 1);
+        return;
+      }
+    }
     if (this.alive) this.push(request);
   }
 
@@ -163,14 +216,17 @@ export class WorkerSlot {
 
   delete(id: number): void {
     if (this.timing) this.timing.forget(id);
-    if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
+    if (!this.pending.delete(id)) return;
+    if (this.backlog.length > 0) this.pump();
+    if (this.pending.size === 0) this.onIdleChange(this, false);
   }
 
   /** Fail every request waiting on this worker (a forced close); the worker itself stays. */
   failPending(error: (method: string) => Error): void {
-    if (this.pending.size === 0) return;
-    const waiting = [...this.pending.values()];
+    if (this.pending.size === 0 && this.backlog.length === 0) return;
+    const waiting = [...this.pending.values(), ...this.backlog.map((held) => held.pending)];
     this.pending.clear();
+    this.backlog = [];
     this.timing?.clear();
     this.onIdleChange(this, false);
     for (const pending of waiting) pending.fail(error(pending.method));
@@ -187,8 +243,9 @@ export class WorkerSlot {
     this.ready = false;
     this.exitError = exitError;
     this.outbox = [];
-    const waiting = [...this.pending.values()];
+    const waiting = [...this.pending.values(), ...this.backlog.map((held) => held.pending)];
     this.pending.clear();
+    this.backlog = [];
     this.timing?.clear();
     if (wasBusy) this.onIdleChange(this, false);
     if (wasAlive) this.onLost?.(this, exitError);
