@@ -69,6 +69,14 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
    * Node refuses fails create() with an ArgumentError. Thread and process kinds only.
    */
   execArgv?: string[];
+  /**
+   * Milliseconds close() waits for calls in flight before it cancels them (PoolClosedError) and terminates the
+   * workers still running them — piscina's `closeTimeout`. Default: no limit (calls run to their end). A
+   * `close({ timeout })` overrides it.
+   */
+  closeTimeout?: number;
+  /** Milliseconds close() gives each instance's dispose method before ending its worker anyway. Default 5000. */
+  disposeTimeout?: number;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
@@ -122,13 +130,15 @@ export interface ResolvedOptions {
   env?: Record<string, string>;
   argv?: string[];
   execArgv?: string[];
+  closeTimeout: number;
+  disposeTimeout: number;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
-  'env', 'argv', 'execArgv',
+  'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -195,6 +205,8 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   }
   if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
   checkWorkerEnvironment(options, kind);
+  const closeTimeout = checkMilliseconds('option closeTimeout', options.closeTimeout, Infinity, true);
+  const disposeTimeout = checkMilliseconds('option disposeTimeout', options.disposeTimeout, 5000, false);
   return {
     workers,
     argsFor,
@@ -214,7 +226,18 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     env: options.env === undefined ? undefined : { ...options.env },
     argv: options.argv?.slice(),
     execArgv: options.execArgv?.slice(),
+    closeTimeout,
+    disposeTimeout,
   };
+}
+
+/** A duration in milliseconds: a number >= 0 (Infinity where `unbounded` allows it), else an ArgumentError naming `what`. */
+export function checkMilliseconds(what: string, value: unknown, fallback: number, unbounded: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || (!unbounded && value === Infinity)) {
+    throw new ArgumentError(`${what} must be a number of milliseconds >= 0${unbounded ? ' (or Infinity)' : ''}, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** `env`, `argv`, `execArgv`: well-formed, and only for kinds that start a Node worker of their own. */

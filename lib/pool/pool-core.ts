@@ -8,7 +8,7 @@ import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } 
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { zipArgs } from './map-args.ts';
-import type { ResolvedOptions } from './options.ts';
+import { checkMilliseconds, type ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
@@ -32,9 +32,6 @@ export function poolById(id: number): PoolCore | undefined {
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
-
-/** How long a worker may take to dispose its instance on close before it is ended anyway. */
-const CLOSE_GRACE_MS = 5000;
 
 interface Admission {
   job: Job;
@@ -272,6 +269,13 @@ export class PoolCore implements DispatchContext, UpPool {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
+    let timeout: number;
+    try {
+      if (options === null || typeof options !== 'object') throw new ArgumentError(`close() expects an options object, got ${options === null ? 'null' : typeof options}`);
+      timeout = checkMilliseconds('close() option timeout', options.timeout, this.options.closeTimeout, true);
+    } catch (error) {
+      return Promise.reject(error); // the pool stays as it was
+    }
     if (this.closing) {
       if (options.force) this.failAll();
       return this.closing;
@@ -280,9 +284,8 @@ export class PoolCore implements DispatchContext, UpPool {
     this.closing = (async () => {
       if (options.force) this.failAll();
       try {
-        await Promise.allSettled([...this.jobs].map((job) => job.promise));
-        if (this.singleCalls > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-        await this.workforce.close(CLOSE_GRACE_MS);
+        const stuck = await this.settleWithin(timeout);
+        await this.workforce.close(this.options.disposeTimeout, stuck);
       } finally {
         this.state = 'closed';
         openPools.delete(this.id);
@@ -291,9 +294,31 @@ export class PoolCore implements DispatchContext, UpPool {
     return this.closing;
   }
 
-  private failAll(): void {
-    for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} was cancelled by close({ force: true })`));
+  /**
+   * Waits for the calls in flight, at most `timeout` ms. Past it, they are cancelled and the workers that were
+   * running them are returned: they may be stuck (an endless loop) and are terminated without a dispose handshake.
+   */
+  private async settleWithin(timeout: number): Promise<Set<WorkerSlot> | undefined> {
+    const settled = (async () => {
+      await Promise.allSettled([...this.jobs].map((job) => job.promise));
+      if (this.singleCalls > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    })();
+    if (timeout === Infinity) {
+      await settled;
+      return undefined;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true)))]);
+    clearTimeout(timer);
+    if (!expired) return undefined;
+    const stuck = new Set(this.slots.filter((slot) => slot.inFlight > 0));
+    this.failAll(`was cancelled: close() reached its timeout of ${timeout} ms`);
+    return stuck;
+  }
+
+  private failAll(reason = 'was cancelled by close({ force: true })'): void {
+    for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} ${reason}`));
     // Lean calls (no Job) are only known to the workers' pending tables.
-    for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} was cancelled by close({ force: true })`));
+    for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} ${reason}`));
   }
 }

@@ -152,6 +152,11 @@ export interface PoolInfo {
 export interface CloseOptions {
   /** Reject in-flight calls at once and end the workers instead of letting the calls finish. */
   force?: boolean;
+  /**
+   * Milliseconds to wait for calls in flight; then they are rejected with PoolClosedError and the workers still
+   * running them are terminated (piscina's `closeTimeout`; default: the pool option `closeTimeout`, no limit).
+   */
+  timeout?: number;
 }
 
 /** The pool's own API. These names take precedence over user methods; use `methods` to reach shadowed ones. */

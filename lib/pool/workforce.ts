@@ -187,10 +187,13 @@ export class Workforce {
     void channel.terminate();
   }
 
-  /** Let each instance dispose itself (bounded by `graceMs`), then end every worker. Rejects with the first dispose error. */
-  async close(graceMs: number): Promise<void> {
+  /**
+   * Let each instance dispose itself (bounded by `graceMs`), then end every worker. Rejects with the first dispose
+   * error. Workers in `stuck` (still running calls when close() timed out) are ended at once: they cannot answer.
+   */
+  async close(graceMs: number, stuck?: ReadonlySet<WorkerSlot>): Promise<void> {
     this.ending = true;
-    const outcomes = await Promise.allSettled(this.slots.map((slot) => this.disposeAndEnd(slot, graceMs)));
+    const outcomes = await Promise.allSettled(this.slots.map((slot) => (stuck?.has(slot) ? this.end(slot) : this.disposeAndEnd(slot, graceMs))));
     await this.kind.close?.();
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
