@@ -77,6 +77,8 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   closeTimeout?: number;
   /** Milliseconds close() gives each instance's dispose method before ending its worker anyway. Default 5000. */
   disposeTimeout?: number;
+  /** Hears the pool empty: called once each time the last call in flight settles with none waiting (piscina's 'drain'). */
+  onDrain?: () => void;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
@@ -132,13 +134,14 @@ export interface ResolvedOptions {
   execArgv?: string[];
   closeTimeout: number;
   disposeTimeout: number;
+  onDrain?: () => void;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
-  'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout',
+  'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout', 'onDrain',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -207,6 +210,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   checkWorkerEnvironment(options, kind);
   const closeTimeout = checkMilliseconds('option closeTimeout', options.closeTimeout, Infinity, true);
   const disposeTimeout = checkMilliseconds('option disposeTimeout', options.disposeTimeout, 5000, false);
+  if (options.onDrain !== undefined && typeof options.onDrain !== 'function') throw new ArgumentError(`option onDrain must be a function, got ${describe(options.onDrain)}`);
   return {
     workers,
     argsFor,
@@ -228,6 +232,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     execArgv: options.execArgv?.slice(),
     closeTimeout,
     disposeTimeout,
+    onDrain: options.onDrain,
   };
 }
 

@@ -9,7 +9,7 @@ import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { zipArgs } from './map-args.ts';
 import { checkMilliseconds, type ResolvedOptions } from './options.ts';
-import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
+import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
@@ -32,6 +32,10 @@ export function poolById(id: number): PoolCore | undefined {
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
+
+/** Runs `fn` after this turn of the event loop: setImmediate on Node, a zero timeout elsewhere. */
+const endOfTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 interface Admission {
   job: Job;
@@ -138,7 +142,7 @@ export class PoolCore implements DispatchContext, UpPool {
     this.jobs.delete(job);
     if (!job.admitted) return;
     // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
-    this.admitted--;
+    if (--this.admitted === 0 && this.singleCalls === 0) this.maybeDrained();
     while (this.admissionHead < this.admissionQueue.length) {
       const next = this.admissionQueue[this.admissionHead]!;
       this.admissionQueue[this.admissionHead++] = undefined as never;
@@ -180,8 +184,69 @@ export class PoolCore implements DispatchContext, UpPool {
   private singleCalls = 0;
   private drained: (() => void) | undefined;
   private singleCallDone = (): void => {
-    if (--this.singleCalls === 0) this.drained?.();
+    if (--this.singleCalls === 0) {
+      this.drained?.();
+      if (this.admitted === 0) this.maybeDrained();
+    }
   };
+
+  private drainWaiters: Array<() => void> = [];
+  private drainScheduled = false;
+
+  private get empty(): boolean {
+    return this.admitted === 0 && this.singleCalls === 0 && this.admissionQueue.length === this.admissionHead;
+  }
+
+  /**
+   * The last call settled: tell `drain()` waiters and `onDrain`, once per emptying. Checked again at the end of
+   * this turn of the event loop, so that code awaiting the last call and issuing the next at once (a producer)
+   * does not count as an emptying. Nothing is scheduled when nobody listens: sequential calls empty the pool each
+   * time, and a timer per call would cost them ~1 µs.
+   */
+  private maybeDrained(): void {
+    if (this.drainScheduled || (this.drainWaiters.length === 0 && !this.options.onDrain)) return;
+    this.drainScheduled = true;
+    endOfTurn(() => {
+      this.drainScheduled = false;
+      if (!this.empty) return;
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const resolve of waiters) resolve();
+      try {
+        this.options.onDrain?.();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    });
+  }
+
+  /** Resolves when no call is in flight or waiting (at once when none is and no emptying is being announced). */
+  drain(): Promise<void> {
+    if (this.empty && !this.drainScheduled) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  stats(): PoolStats {
+    const workers = this.slots.map((slot) => ({
+      index: slot.index,
+      busy: slot.inFlight > 0,
+      active: slot.inFlight - slot.held,
+      tasksDone: slot.tasksDone,
+      utilization: slot.utilization,
+    }));
+    const busyWorkers = workers.filter((w) => w.busy).length;
+    return {
+      totalWorkers: workers.length,
+      busyWorkers,
+      idleWorkers: workers.length - busyWorkers,
+      pendingTasks: this.admissionQueue.length - this.admissionHead + this.slots.reduce((n, slot) => n + slot.held, 0),
+      activeTasks: workers.reduce((n, w) => n + w.active, 0),
+      utilization: workers.length === 0 ? 0 : workers.reduce((n, w) => n + w.utilization, 0) / workers.length,
+      workers,
+    };
+  }
 
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
@@ -262,6 +327,7 @@ export class PoolCore implements DispatchContext, UpPool {
       inFlight: this.admitted + this.singleCalls,
       waiting: this.admissionQueue.length - this.admissionHead,
       state: this.state,
+      needsDrain: this.options.capacity !== undefined && this.admitted >= this.options.capacity,
     };
     // Computed when read: percentiles sort up to 10,000 samples per worker, and most reads of info want its size.
     const timings = this.options.metrics ? this.slots.map((slot) => slot.timing) : undefined;

@@ -145,8 +145,29 @@ export interface PoolInfo {
   /** Calls waiting for capacity. */
   readonly waiting: number;
   readonly state: 'open' | 'closing' | 'closed';
+  /**
+   * piscina's `needsDrain`: the pool is at its `capacity` (further calls wait or are rejected) — a producer should
+   * stop feeding it until `drain()` resolves. Always false without a capacity.
+   */
+  readonly needsDrain: boolean;
   /** Tasks per worker and, with the pool option `metrics: true`, run and wait time percentiles. */
   readonly metrics: PoolMetrics;
+}
+
+/** What `pool.stats()` returns: workerpool's `stats()` fields, plus piscina's utilisation per worker. */
+export interface PoolStats {
+  readonly totalWorkers: number;
+  /** Workers with at least one request in flight. */
+  readonly busyWorkers: number;
+  readonly idleWorkers: number;
+  /** Calls waiting for capacity, plus requests held on the host for a busy worker (concurrentTasksPerWorker, timeoutFrom 'start'). */
+  readonly pendingTasks: number;
+  /** Requests (calls, map chunks, field accesses) a worker is running or has queued. */
+  readonly activeTasks: number;
+  /** Share of the pool's life its workers have been busy, averaged over workers (0–1). */
+  readonly utilization: number;
+  /** Per worker, in worker order. */
+  readonly workers: ReadonlyArray<{ readonly index: number; readonly busy: boolean; readonly active: number; readonly tasksDone: number; readonly utilization: number }>;
 }
 
 export interface CloseOptions {
@@ -163,6 +184,13 @@ export interface CloseOptions {
 export interface PoolApi<T, O extends CallOptions = {}> extends AsyncDisposable {
   /** Waits for in-flight calls, disposes every instance, ends every worker. Later calls reject. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
+  /**
+   * Resolves when no call is in flight or waiting (at once if none is): piscina's `drain` event as a promise. The
+   * pool option `onDrain` hears the same moment, once each time the pool empties.
+   */
+  drain(): Promise<void>;
+  /** Workers busy and idle, tasks active and pending, utilisation per worker (workerpool's `stats()`). */
+  stats(): PoolStats;
   /** The same pool, with these options applied to every call made through the returned view. */
   with<const O2 extends CallOptions>(options: O2): PoolProxy<T, Omit<O, keyof O2> & O2>;
   /** Every user method, including those whose names the pool's own API shadows. */

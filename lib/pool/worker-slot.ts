@@ -62,9 +62,31 @@ export class WorkerSlot {
   /** Hears this slot's worker going away (exit, termination, close), with the reason. */
   onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
 
+  /** When this slot was created, and its busy time so far (ms): `utilization` for pool.stats(). */
+  private readonly createdAt = performance.now();
+  private busySince = -1;
+  private busyMs = 0;
+
+  /** Share of its life this worker has had requests in flight (0–1), as piscina's `utilization`. */
+  get utilization(): number {
+    const now = performance.now();
+    const busy = this.busyMs + (this.busySince >= 0 ? now - this.busySince : 0);
+    const life = now - this.createdAt;
+    return life > 0 ? Math.min(1, busy / life) : 0;
+  }
+
+  private onIdleChange(slot: WorkerSlot, busy: boolean): void {
+    if (busy && this.busySince < 0) this.busySince = performance.now();
+    else if (!busy && this.busySince >= 0) {
+      this.busyMs += performance.now() - this.busySince;
+      this.busySince = -1;
+    }
+    this.onBusyChange(slot, busy);
+  }
+
   constructor(
     readonly index: number,
-    private readonly onIdleChange: (slot: WorkerSlot, busy: boolean) => void,
+    private readonly onBusyChange: (slot: WorkerSlot, busy: boolean) => void,
     private readonly onExit: (slot: WorkerSlot, info: ExitInfo) => void,
   ) {}
 
