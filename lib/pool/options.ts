@@ -79,6 +79,12 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   disposeTimeout?: number;
   /** Hears the pool empty: called once each time the last call in flight settles with none waiting (piscina's 'drain'). */
   onDrain?: () => void;
+  /**
+   * Requests (calls, map chunks, field accesses) each instance runs at once, as piscina's option of this name.
+   * 1 serializes an instance's async methods: a call that awaits mid-update never interleaves with another.
+   * Further requests wait on the host. Default: no limit (async methods interleave at their awaits).
+   */
+  concurrentTasksPerWorker?: number;
 }
 
 const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
@@ -135,13 +141,14 @@ export interface ResolvedOptions {
   closeTimeout: number;
   disposeTimeout: number;
   onDrain?: () => void;
+  concurrentTasksPerWorker: number;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
-  'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout', 'onDrain',
+  'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout', 'onDrain', 'concurrentTasksPerWorker',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -210,6 +217,10 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   checkWorkerEnvironment(options, kind);
   const closeTimeout = checkMilliseconds('option closeTimeout', options.closeTimeout, Infinity, true);
   const disposeTimeout = checkMilliseconds('option disposeTimeout', options.disposeTimeout, 5000, false);
+  const concurrency = options.concurrentTasksPerWorker ?? Infinity;
+  if (concurrency !== Infinity && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new ArgumentError(`option concurrentTasksPerWorker must be a positive integer (or Infinity), got ${describe(concurrency)}`);
+  }
   if (options.onDrain !== undefined && typeof options.onDrain !== 'function') throw new ArgumentError(`option onDrain must be a function, got ${describe(options.onDrain)}`);
   return {
     workers,
@@ -233,6 +244,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     closeTimeout,
     disposeTimeout,
     onDrain: options.onDrain,
+    concurrentTasksPerWorker: concurrency,
   };
 }
 

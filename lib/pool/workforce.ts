@@ -88,6 +88,7 @@ export class Workforce {
       for (let index = 0; index < this.options.workers; index++) {
         const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
         if (this.options.metrics) slot.timing = new SlotTiming();
+        slot.limit = this.options.concurrentTasksPerWorker;
         this.slots.push(slot);
         this.spawnInto(slot);
       }
