@@ -135,9 +135,10 @@ export function dedicated(ctx: DispatchContext, job: Job, method: string, tasks:
 /** Rounds of one task per worker; a round starts only when the previous one has fully answered. */
 export function synchronized(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns): void {
   const outstanding = trackOutstanding(ctx, job);
-  const width = ctx.slots.length;
   const runRound = (start: number) => {
     if (job.done || start >= tasks.count) return;
+    // Read per round: after a resize, the next round spans exactly the workers then serving.
+    const width = ctx.slots.length;
     const end = Math.min(tasks.count, start + width);
     let waiting = end - start;
     const roundDone = () => {

@@ -66,12 +66,7 @@ export class PoolCore implements DispatchContext, UpPool {
     const core = new PoolCore(options, Class);
     try {
       core.methodNames = new Set(await core.workforce.start());
-      for (const slot of core.slots) {
-        slot.onUp = (s, message) => routeUp(core, s, message);
-        slot.onLost = (s, reason) => {
-          for (const listener of [...core.lostListeners]) listener(s.index, reason);
-        };
-      }
+      for (const slot of core.slots) core.hook(slot);
       openPools.set(core.id, new WeakRef(core));
     } catch (error) {
       core.state = 'closed';
@@ -81,6 +76,40 @@ export class PoolCore implements DispatchContext, UpPool {
   }
 
   nextId = (): number => ++this.idCounter;
+
+  private hook(slot: WorkerSlot): void {
+    slot.onUp = (s, message) => routeUp(this, s, message);
+    slot.onLost = (s, reason) => {
+      for (const listener of [...this.lostListeners]) listener(s.index, reason);
+    };
+  }
+
+  /** The resize in progress, if any: resizes run one after another. */
+  private resizing: Promise<void> = Promise.resolve();
+
+  /**
+   * Grow or shrink the live pool to `size` workers (see Workforce.grow and shrink). Calls made after it resolves
+   * see exactly the new set of instances; a map in progress carries on over whichever workers are serving.
+   */
+  resize(size: number): Promise<void> {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+      const got = typeof size === 'string' ? JSON.stringify(size) : String(size);
+      return Promise.reject(new ArgumentError(`resize() expects a positive integer number of workers, got ${got}`));
+    }
+    if (this.state !== 'open') return Promise.reject(new PoolClosedError(`cannot resize to ${size} workers`));
+    if (this.options.kind === 'remote') {
+      return Promise.reject(new ArgumentError("resize() is not available for kind 'remote': its hosts are reserved when the pool is created"));
+    }
+    const run = async (): Promise<void> => {
+      if (this.state !== 'open') throw new PoolClosedError(`cannot resize to ${size} workers`);
+      const current = this.slots.length;
+      if (size > current) for (const slot of await this.workforce.grow(size)) this.hook(slot);
+      else if (size < current) await this.workforce.shrink(size, this.options.disposeTimeout);
+    };
+    const done = this.resizing.then(run);
+    this.resizing = done.catch(() => {});
+    return done;
+  }
 
   get slots(): readonly WorkerSlot[] {
     return this.workforce.slots;
@@ -377,7 +406,7 @@ export class PoolCore implements DispatchContext, UpPool {
     const expired = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true)))]);
     clearTimeout(timer);
     if (!expired) return undefined;
-    const stuck = new Set(this.slots.filter((slot) => slot.inFlight > 0));
+    const stuck = new Set(this.workforce.everySlot.filter((slot) => slot.inFlight > 0));
     this.failAll(`was cancelled: close() reached its timeout of ${timeout} ms`);
     return stuck;
   }
@@ -385,6 +414,6 @@ export class PoolCore implements DispatchContext, UpPool {
   private failAll(reason = 'was cancelled by close({ force: true })'): void {
     for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} ${reason}`));
     // Lean calls (no Job) are only known to the workers' pending tables.
-    for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} ${reason}`));
+    for (const slot of this.workforce.everySlot) slot.failPending((method) => new PoolClosedError(`${method} ${reason}`));
   }
 }

@@ -191,6 +191,13 @@ export interface PoolApi<T, O extends CallOptions = {}> extends AsyncDisposable 
   drain(): Promise<void>;
   /** Workers busy and idle, tasks active and pending, utilisation per worker (workerpool's `stats()`). */
   stats(): PoolStats;
+  /**
+   * Grow or shrink the live pool to `workers` instances. New instances are built with `args(i)` and seeded by
+   * their index i, as in a pool created that large; when shrinking, the highest workers stop taking work at once,
+   * finish their calls, dispose and end. Resolves when the new instances serve or the leaving ones are gone; calls
+   * made after that see exactly the new set. Resizes run one after another. See docs/design.md, "Resize".
+   */
+  resize(workers: number): Promise<void>;
   /** The same pool, with these options applied to every call made through the returned view. */
   with<const O2 extends CallOptions>(options: O2): PoolProxy<T, Omit<O, keyof O2> & O2>;
   /** Every user method, including those whose names the pool's own API shadows. */

@@ -52,6 +52,16 @@ export class WorkerSlot {
   tasksDone = 0;
   /** The worker currently keeps the event loop alive (see Workforce's keepAlive). */
   keptAlive = false;
+  /** A resize took this slot out of service: it finishes its requests, then ends (never respawned). */
+  leaving = false;
+  private idleWaiters: Array<() => void> = [];
+
+  /** Resolves once nothing is in flight or held here (at once if nothing is). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -82,6 +92,11 @@ export class WorkerSlot {
       this.busySince = -1;
     }
     this.onBusyChange(slot, busy);
+    if (!busy && this.idleWaiters.length > 0 && this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 
   constructor(
