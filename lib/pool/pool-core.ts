@@ -15,6 +15,7 @@ import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
 import { routeUp, type UpPool } from './uplink-host.ts';
+import { DrainSignal, poolStats } from './drain.ts';
 
 let poolIds = 0;
 /**
@@ -32,10 +33,6 @@ export function poolById(id: number): PoolCore | undefined {
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
-
-/** Runs `fn` after this turn of the event loop: setImmediate on Node, a zero timeout elsewhere. */
-const endOfTurn: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 interface Admission {
   job: Job;
@@ -60,6 +57,10 @@ export class PoolCore implements DispatchContext, UpPool {
 
   private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
     this.workforce = new Workforce(options, Class, this.nextId);
+    this.drainSignal = new DrainSignal(
+      () => this.admitted === 0 && this.singleCalls === 0 && this.admissionQueue.length === this.admissionHead,
+      options.onDrain,
+    );
   }
 
   static async create(Class: new (...args: any[]) => object, options: ResolvedOptions): Promise<PoolCore> {
@@ -219,62 +220,20 @@ export class PoolCore implements DispatchContext, UpPool {
     }
   };
 
-  private drainWaiters: Array<() => void> = [];
-  private drainScheduled = false;
+  /** Announces the pool's emptyings to `drain()` and `onDrain` (drain.ts). */
+  private readonly drainSignal: DrainSignal;
 
-  private get empty(): boolean {
-    return this.admitted === 0 && this.singleCalls === 0 && this.admissionQueue.length === this.admissionHead;
-  }
-
-  /**
-   * The last call settled: tell `drain()` waiters and `onDrain`, once per emptying. Checked again at the end of
-   * this turn of the event loop, so that code awaiting the last call and issuing the next at once (a producer)
-   * does not count as an emptying. Nothing is scheduled when nobody listens: sequential calls empty the pool each
-   * time, and a timer per call would cost them ~1 µs.
-   */
   private maybeDrained(): void {
-    if (this.drainScheduled || (this.drainWaiters.length === 0 && !this.options.onDrain)) return;
-    this.drainScheduled = true;
-    endOfTurn(() => {
-      this.drainScheduled = false;
-      if (!this.empty) return;
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const resolve of waiters) resolve();
-      try {
-        this.options.onDrain?.();
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    });
+    this.drainSignal.emptied();
   }
 
   /** Resolves when no call is in flight or waiting (at once when none is and no emptying is being announced). */
   drain(): Promise<void> {
-    if (this.empty && !this.drainScheduled) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.drainSignal.wait();
   }
 
   stats(): PoolStats {
-    const workers = this.slots.map((slot) => ({
-      index: slot.index,
-      busy: slot.inFlight > 0,
-      active: slot.inFlight - slot.held,
-      tasksDone: slot.tasksDone,
-      utilization: slot.utilization,
-    }));
-    const busyWorkers = workers.filter((w) => w.busy).length;
-    return {
-      totalWorkers: workers.length,
-      busyWorkers,
-      idleWorkers: workers.length - busyWorkers,
-      pendingTasks: this.admissionQueue.length - this.admissionHead + this.slots.reduce((n, slot) => n + slot.held, 0),
-      activeTasks: workers.reduce((n, w) => n + w.active, 0),
-      utilization: workers.length === 0 ? 0 : workers.reduce((n, w) => n + w.utilization, 0) / workers.length,
-      workers,
-    };
+    return poolStats(this.slots, this.admissionQueue.length - this.admissionHead);
   }
 
   /** Every worker, once, with the same arguments. */
