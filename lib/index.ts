@@ -19,6 +19,7 @@ export type {
   MethodNames,
   PoolApi,
   PoolInfo,
+  PoolStats,
   Progress,
   PoolProxy,
   RemoteFields,

@@ -1,7 +1,8 @@
 // Bounded admission: `capacity` calls in flight at most; beyond it calls wait (default) or fail at once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BacklogFullError, TimeoutError } from './helpers/lib.ts';
+import { ArgumentError, BacklogFullError, ProxyPool, TimeoutError, fixtureUrl } from './helpers/lib.ts';
+import { Tuned } from '../.test-build/spec/fixtures/tuned.js';
 import { counterPool, kinds, T } from './helpers/kinds.ts';
 
 for (const kind of kinds) {
@@ -50,3 +51,42 @@ for (const kind of kinds) {
     });
   });
 }
+
+// Per-worker concurrency (issue 22): piscina's concurrentTasksPerWorker, measured by overlap inside the instance.
+
+const tunedModule = fixtureUrl('tuned');
+for (const kind of kinds.filter((k): k is 'thread' | 'process' => k === 'thread' || k === 'process')) {
+  describe(`concurrentTasksPerWorker [${kind}]`, () => {
+    it('1 serializes an async method: never two calls in it at once; without it they interleave', T, async () => {
+      await using serial = await ProxyPool.create(Tuned, { workers: 2, kind, module: tunedModule, concurrentTasksPerWorker: 1 });
+      await Promise.all([
+        ...Array.from({ length: 6 }, () => serial.overlapped.one(15)),
+        serial.overlapped(15),
+        serial.with({ chunkSize: 1 }).overlapped.map([15, 15, 15, 15]),
+        serial.with({ timeout: 10_000 }).overlapped.map([15, 15, 15]),
+      ]);
+      assert.deepEqual(await serial.maxOverlap(), [1, 1]);
+      assert.equal(serial.stats().pendingTasks, 0);
+
+      await using free = await ProxyPool.create(Tuned, { workers: 2, kind, module: tunedModule });
+      await Promise.all(Array.from({ length: 6 }, () => free.overlapped.one(15)));
+      assert.deepEqual(await free.maxOverlap(), [3, 3], 'by default async calls interleave at their awaits');
+    });
+
+    it('2 lets two calls overlap, never three; held calls show as pending', T, async () => {
+      await using pool = await ProxyPool.create(Tuned, { workers: 1, kind, module: tunedModule, concurrentTasksPerWorker: 2 });
+      const calls = Array.from({ length: 6 }, () => pool.overlapped.one(15));
+      assert.deepEqual([pool.stats().activeTasks, pool.stats().pendingTasks], [2, 4]);
+      await Promise.all(calls);
+      assert.deepEqual(await pool.maxOverlap(), [2]);
+    });
+  });
+}
+
+describe('concurrentTasksPerWorker: bad input', () => {
+  it('non-numeric, zero, negative or fractional values are ArgumentErrors at create()', T, async () => {
+    for (const bad of [0, -1, 1.5, '2', NaN]) {
+      await assert.rejects(ProxyPool.create(Tuned, { kind: 'inline', concurrentTasksPerWorker: bad as never }), (e: Error) => e instanceof ArgumentError && /option concurrentTasksPerWorker must be a positive integer \(or Infinity\)/.test(e.message));
+    }
+  });
+});

@@ -109,3 +109,60 @@ describe('options', () => {
     await assert.rejects(ProxyPool.create(Counter, { workers: 1, module: fixtureUrl('not-a-class'), exportName: 'notAClass' }), /export "notAClass" of .* is not a class \(it is number\)/);
   });
 });
+
+// Close deadlines (issue 22): piscina's closeTimeout as close({ timeout }) and a pool option; the dispose wait as
+// the pool option disposeTimeout.
+const tunedModule = fixtureUrl('tuned');
+for (const kind of kinds.filter((k): k is 'thread' | 'process' => k === 'thread' || k === 'process')) {
+  describe(`close deadline [${kind}]`, () => {
+    it('close({ timeout }) resolves at its deadline with a worker in an endless loop, which it terminates', T, async () => {
+      const { Tuned } = await import('../.test-build/spec/fixtures/tuned.js');
+      const pool = await ProxyPool.create(Tuned, { workers: 2, kind, module: tunedModule });
+      const stuck = pool.spin.one();
+      const rejected = assert.rejects(stuck, (error: Error) => error instanceof PoolClosedError && /spin was cancelled: close\(\) reached its timeout of 300 ms/.test(error.message));
+      await sleep(50); // the loop has started
+      const started = performance.now();
+      await pool.close({ timeout: 300 });
+      const took = performance.now() - started;
+      await rejected;
+      assert.equal(pool.info.alive, 0);
+      assert.equal(pool.info.state, 'closed');
+      // Without the deadline close() would wait forever; with it, 300 ms plus the time to end two workers.
+      assert.ok(took >= 290 && took < 5000, `close took ${took.toFixed(0)} ms`);
+    });
+
+    it('the pool option closeTimeout is the default deadline; calls that finish in time are not cancelled', T, async () => {
+      const { Tuned } = await import('../.test-build/spec/fixtures/tuned.js');
+      const pool = await ProxyPool.create(Tuned, { workers: 2, kind, module: tunedModule, closeTimeout: 2000 });
+      const quick = pool.delayed.one('done', 50);
+      await pool.close();
+      assert.equal(await quick, 'done');
+      const pool2 = await ProxyPool.create(Tuned, { workers: 1, kind, module: tunedModule, closeTimeout: 200 });
+      const stuck = assert.rejects(pool2.spin.one(), PoolClosedError);
+      await pool2.close();
+      await stuck;
+      assert.equal(pool2.info.alive, 0);
+    });
+
+    it('disposeTimeout bounds the wait for a dispose that never ends', T, async () => {
+      const { Tuned } = await import('../.test-build/spec/fixtures/tuned.js');
+      const pool = await ProxyPool.create(Tuned, { workers: 2, kind, module: tunedModule, disposeTimeout: 200 });
+      await pool.fields.set('disposeMs', 60_000);
+      const started = performance.now();
+      await pool.close();
+      const took = performance.now() - started;
+      assert.equal(pool.info.alive, 0);
+      assert.ok(took >= 190 && took < 4000, `close took ${took.toFixed(0)} ms (the old fixed wait was 5000)`);
+    });
+
+    it('bad deadlines are ArgumentErrors; the pool stays open and usable', T, async () => {
+      const { Tuned } = await import('../.test-build/spec/fixtures/tuned.js');
+      await assert.rejects(ProxyPool.create(Tuned, { kind, module: tunedModule, closeTimeout: -1 }), (e: Error) => e instanceof ArgumentError && /option closeTimeout must be a number of milliseconds >= 0 \(or Infinity\), got -1/.test(e.message));
+      await assert.rejects(ProxyPool.create(Tuned, { kind, module: tunedModule, disposeTimeout: Infinity }), /option disposeTimeout must be a number of milliseconds >= 0, got Infinity/);
+      await using pool = await ProxyPool.create(Tuned, { workers: 1, kind, module: tunedModule });
+      await assert.rejects(pool.close({ timeout: '5s' as never }), (e: Error) => e instanceof ArgumentError && /close\(\) option timeout must be a number of milliseconds/.test(e.message));
+      assert.equal(pool.info.state, 'open');
+      assert.equal((await pool.whoami())[0]!.index, 0);
+    });
+  });
+}

@@ -102,3 +102,65 @@ describe('metrics: summaries', () => {
     await assert.rejects(counterPool('inline', { metrics: 1 as never }), (e: unknown) => e instanceof ArgumentError && /option metrics must be a boolean, got 1/.test(e.message));
   });
 });
+
+// Drain and utilisation (issue 22): piscina's drain/needsDrain/utilization, workerpool's stats().
+for (const kind of kinds.filter((k): k is 'thread' | 'process' => k === 'thread' || k === 'process')) {
+  describe(`drain and stats [${kind}]`, () => {
+    it('onDrain fires once per emptying; drain() resolves then, and at once on an idle pool', T, async () => {
+      let drains = 0;
+      await using pool = await counterPool(kind, { workers: 2, onDrain: () => drains++ });
+      await pool.drain(); // idle: at once
+      assert.equal(drains, 0, 'an idle pool has not emptied');
+      const batch = [pool.delayed.one(1, 30), pool.delayed.one(2, 60), pool.add.map([1, 2, 3], [1, 1, 1]), pool.with({ timeout: 5000 }).delayed(3, 10)];
+      const drained = pool.drain();
+      await Promise.all(batch);
+      await drained;
+      assert.equal(drains, 1, 'four calls settling one after another: one emptying');
+      // A producer that refills the pool as each call settles: the pool never empties until it stops.
+      let left = 5;
+      const feed = async (): Promise<void> => {
+        while (left-- > 0) await pool.delayed.one(left, 5);
+      };
+      await Promise.all([feed(), feed()]);
+      await pool.drain();
+      assert.equal(drains, 2);
+      await pool.whoami();
+      await pool.drain();
+      assert.equal(drains, 3);
+    });
+
+    it('needsDrain says when a producer should stop: the pool is at its capacity', T, async () => {
+      await using pool = await counterPool(kind, { workers: 2, capacity: 2 });
+      assert.equal(pool.info.needsDrain, false);
+      const calls = [pool.delayed.one(1, 50), pool.delayed.one(2, 50)];
+      assert.equal(pool.info.needsDrain, true);
+      await Promise.all(calls);
+      await pool.drain();
+      assert.equal(pool.info.needsDrain, false);
+    });
+
+    it('stats(): busy and idle workers, active and pending tasks, utilisation per worker', T, async () => {
+      await using pool = await counterPool(kind, { workers: 2 });
+      let stats = pool.stats();
+      assert.deepEqual([stats.totalWorkers, stats.busyWorkers, stats.idleWorkers, stats.activeTasks, stats.pendingTasks], [2, 0, 2, 0, 0]);
+      const running = [pool.methods.sleepSync.one(150), pool.methods.sleepSync.one(150), pool.methods.sleepSync.one(150)];
+      stats = pool.stats();
+      assert.deepEqual([stats.busyWorkers, stats.idleWorkers, stats.activeTasks], [2, 0, 3]);
+      await Promise.all(running);
+      stats = pool.stats();
+      assert.equal(stats.busyWorkers, 0);
+      assert.equal(stats.workers.length, 2);
+      // Worker 0 ran two 150 ms calls, worker 1 one: both were busy a measurable share of their life, 0 first.
+      for (const w of stats.workers) assert.ok(w.utilization > 0 && w.utilization <= 1, `utilization ${w.utilization}`);
+      assert.ok(stats.workers[0]!.utilization > stats.workers[1]!.utilization);
+      assert.deepEqual(stats.workers.map((w) => w.tasksDone), [2, 1]);
+      assert.ok(stats.utilization > 0 && stats.utilization <= 1);
+    });
+  });
+}
+
+describe('drain: bad input', () => {
+  it('onDrain must be a function', T, async () => {
+    await assert.rejects(counterPool('inline', { onDrain: 'yes' as never }), /option onDrain must be a function, got "yes"/);
+  });
+});

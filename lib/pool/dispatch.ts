@@ -56,7 +56,7 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
       job.onLateAnswer = watch;
       const timer = setTimeout(() => {
         for (const slot of new Set(stillRunning.values())) {
-          ctx.terminate(slot, new TimeoutError(job.method, job.deadline! - job.startedAt));
+          ctx.terminate(slot, new TimeoutError(job.method, job.timeout ?? job.deadline! - job.startedAt));
         }
       }, Math.max(0, job.deadline - performance.now()));
       timer.unref?.();
@@ -96,6 +96,8 @@ function sendTask(
   slot.send(request as never, id, {
     method: job.method,
     submittedAt: job.startedAt,
+    exclusive: job.fromStart,
+    onStart: job.fromStart ? job.started : undefined,
     settle(response: Response) {
       outstanding.remove(id);
       if (response[1] === Status.Ok) job.taskOk(taskIndex, response[3] ? decodeValue(response[2]) : response[2], slot.index);
@@ -137,9 +139,10 @@ export function dedicated(ctx: DispatchContext, job: Job, method: string, tasks:
 /** Rounds of one task per worker; a round starts only when the previous one has fully answered. */
 export function synchronized(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns): void {
   const outstanding = trackOutstanding(ctx, job);
-  const width = ctx.slots.length;
   const runRound = (start: number) => {
     if (job.done || start >= tasks.count) return;
+    // Read per round: after a resize, the next round spans exactly the workers then serving.
+    const width = ctx.slots.length;
     const end = Math.min(tasks.count, start + width);
     let waiting = end - start;
     const roundDone = () => {
@@ -236,6 +239,8 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     slot.send(request, id, {
       method,
       submittedAt: job.startedAt,
+      exclusive: job.fromStart,
+      onStart: job.fromStart ? job.started : undefined,
       settle(response: Response) {
         done();
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).

@@ -19,8 +19,10 @@ export class Job {
   readonly startedAt = performance.now();
   /** Hears answers that arrive after the job ended (tasks it left running). */
   onLateAnswer: ((id: number) => void) | undefined;
-  /** When the call's `timeout` expires (performance.now() scale), if it has one. */
-  readonly deadline: number | undefined;
+  /** When the call's `timeout` expires (performance.now() scale), if it has one (and, timed from the start, has started). */
+  deadline: number | undefined;
+  /** `timeoutFrom: 'start'`: the timer starts when the first task leaves for a worker with nothing else to do. */
+  readonly fromStart: boolean;
   /** Counted against the pool's capacity (set by the pool when the job starts). */
   admitted = false;
   /** Run when the job ends early, to cancel work already sent; `interrupted` for timeout and abort. */
@@ -40,19 +42,32 @@ export class Job {
       this.reject = reject;
     });
     const { timeout, signal } = options;
-    this.deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    this.fromStart = timeout !== undefined && options.timeoutFrom === 'start';
     if (signal?.aborted) {
       this.fail(signal.reason, true);
       return;
     }
-    if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.fail(new TimeoutError(method, timeout), true), timeout);
-    }
+    if (timeout !== undefined && !this.fromStart) this.startTimer(timeout);
     if (signal) {
       this.abortListener = () => this.fail(signal.reason, true);
       signal.addEventListener('abort', this.abortListener, { once: true });
     }
     if (taskCount === 0) this.finish();
+  }
+
+  private startTimer(timeout: number): void {
+    this.deadline = performance.now() + timeout;
+    this.timer = setTimeout(() => this.fail(new TimeoutError(this.method, timeout), true), timeout);
+  }
+
+  /** A task of this job left for a worker: a timeout counted from the start begins now (once). */
+  readonly started = (): void => {
+    if (this.fromStart && this.deadline === undefined && !this.done) this.startTimer(this.options.timeout!);
+  };
+
+  /** The call's `timeout` option, if any. */
+  get timeout(): number | undefined {
+    return this.options.timeout;
   }
 
   /** What to do with tasks still running when the job is interrupted. */

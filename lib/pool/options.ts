@@ -65,9 +65,38 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
    * cell that creates its pool with a name can be run again without leaving the previous pool's workers running.
    */
   name?: string;
+  /**
+   * The workers' `process.env` (as piscina's `env`: it replaces the inherited environment; spread `process.env`
+   * into it to extend instead). Thread and process kinds only.
+   */
+  env?: Record<string, string>;
+  /** Appended to the workers' `process.argv` (piscina's `argv`). Thread and process kinds only. */
+  argv?: string[];
+  /**
+   * Node flags for the workers (piscina's `execArgv`), after those inherited from this process: `--expose-gc`,
+   * `--cpu-prof`, `--max-old-space-size=…` (process kind; threads take heap limits as `resourceLimits`). A flag
+   * Node refuses fails create() with an ArgumentError. Thread and process kinds only.
+   */
+  execArgv?: string[];
+  /**
+   * Milliseconds close() waits for calls in flight before it cancels them (PoolClosedError) and terminates the
+   * workers still running them — piscina's `closeTimeout`. Default: no limit (calls run to their end). A
+   * `close({ timeout })` overrides it.
+   */
+  closeTimeout?: number;
+  /** Milliseconds close() gives each instance's dispose method before ending its worker anyway. Default 5000. */
+  disposeTimeout?: number;
+  /** Hears the pool empty: called once each time the last call in flight settles with none waiting (piscina's 'drain'). */
+  onDrain?: () => void;
+  /**
+   * Requests (calls, map chunks, field accesses) each instance runs at once, as piscina's option of this name.
+   * 1 serializes an instance's async methods: a call that awaits mid-update never interleaves with another.
+   * Further requests wait on the host. Default: no limit (async methods interleave at their awaits).
+   */
+  concurrentTasksPerWorker?: number;
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -86,6 +115,7 @@ export function checkCallOptions(options: unknown): void {
   if (retries !== undefined && (!Number.isInteger(retries) || (retries as number) < 0)) throw new ArgumentError(`call option retries must be a non-negative integer, got ${describe(retries)}`);
   if (onCancel !== undefined && onCancel !== 'abandon' && onCancel !== 'terminate') throw new ArgumentError(`call option onCancel must be 'abandon' or 'terminate', got ${describe(onCancel)}`);
   if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
+  if (o.timeoutFrom !== undefined && o.timeoutFrom !== 'call' && o.timeoutFrom !== 'start') throw new ArgumentError(`call option timeoutFrom must be 'call' or 'start', got ${describe(o.timeoutFrom)}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ArgumentError(`call option onProgress must be a function, got ${describe(o.onProgress)}`);
   for (const flag of ['synchronize', 'strict'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
@@ -114,13 +144,20 @@ export interface ResolvedOptions {
   source?: import('../ship/names.ts').ShippedSource;
   metrics: boolean;
   remote?: RemotePoolOptions;
+  env?: Record<string, string>;
+  argv?: string[];
+  execArgv?: string[];
+  closeTimeout: number;
+  disposeTimeout: number;
+  onDrain?: () => void;
+  concurrentTasksPerWorker: number;
 }
 
 const kindNames: readonly KindName[] = ['thread', 'process', 'inline', 'web', 'remote'];
 const known = new Set([
   'workers', 'args', 'kind', 'module', 'exportName', 'worker', 'dedicated', 'seed', 'errorClasses', 'resourceLimits',
   'respawn', 'capacity', 'backpressure', 'onWorkerExit', 'shipSource', 'metrics', 'remote',
-  'name',
+  'name', 'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout', 'onDrain', 'concurrentTasksPerWorker',
 ]);
 
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
@@ -189,6 +226,14 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option backpressure must be 'wait' or 'reject', got ${JSON.stringify(backpressure)}`);
   }
   if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
+  checkWorkerEnvironment(options, kind);
+  const closeTimeout = checkMilliseconds('option closeTimeout', options.closeTimeout, Infinity, true);
+  const disposeTimeout = checkMilliseconds('option disposeTimeout', options.disposeTimeout, 5000, false);
+  const concurrency = options.concurrentTasksPerWorker ?? Infinity;
+  if (concurrency !== Infinity && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new ArgumentError(`option concurrentTasksPerWorker must be a positive integer (or Infinity), got ${describe(concurrency)}`);
+  }
+  if (options.onDrain !== undefined && typeof options.onDrain !== 'function') throw new ArgumentError(`option onDrain must be a function, got ${describe(options.onDrain)}`);
   return {
     workers,
     argsFor,
@@ -205,7 +250,54 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     onWorkerExit,
     metrics: options.metrics ?? false,
     remote: options.remote,
+    env: options.env === undefined ? undefined : { ...options.env },
+    argv: options.argv?.slice(),
+    execArgv: options.execArgv?.slice(),
+    closeTimeout,
+    disposeTimeout,
+    onDrain: options.onDrain,
+    concurrentTasksPerWorker: concurrency,
   };
+}
+
+/** A duration in milliseconds: a number >= 0 (Infinity where `unbounded` allows it), else an ArgumentError naming `what`. */
+export function checkMilliseconds(what: string, value: unknown, fallback: number, unbounded: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || (!unbounded && value === Infinity)) {
+    throw new ArgumentError(`${what} must be a number of milliseconds >= 0${unbounded ? ' (or Infinity)' : ''}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** `env`, `argv`, `execArgv`: well-formed, and only for kinds that start a Node worker of their own. */
+function checkWorkerEnvironment(options: PoolOptions<any>, kind: KindName): void {
+  for (const name of ['argv', 'execArgv'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw new ArgumentError(`option ${name} must be an array of strings, got ${describe(value)}`);
+    }
+  }
+  const { env } = options;
+  if (env !== undefined) {
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) throw new ArgumentError(`option env must be an object of strings, got ${describe(env)}`);
+    for (const [key, value] of Object.entries(env)) {
+      if (typeof value !== 'string') throw new ArgumentError(`option env.${key} must be a string, got ${describe(value)}`);
+    }
+  }
+  const given = (['env', 'argv', 'execArgv'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 0 && kind !== 'thread' && kind !== 'process') {
+    const why =
+      kind === 'inline'
+        ? 'inline instances share this thread, its process.env and its flags'
+        : kind === 'web'
+          ? 'Web Workers have no process environment or Node flags'
+          : 'remote hosts are started with their own environment and flags';
+    throw new ArgumentError(`option ${given.join(', ')} is for kinds 'thread' and 'process'; kind '${kind}' cannot honour it: ${why}`);
+  }
+  if (given.length > 0 && options.worker !== undefined) {
+    throw new ArgumentError(`option ${given.join(', ')} cannot be used with option worker: your factory creates the worker, pass them to its constructor`);
+  }
 }
 
 function toModuleUrl(module: string | URL): string {

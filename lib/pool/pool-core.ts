@@ -8,14 +8,15 @@ import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } 
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { zipArgs } from './map-args.ts';
-import type { ResolvedOptions } from './options.ts';
-import type { CallOptions, CloseOptions, PoolInfo } from './types.ts';
+import { checkMilliseconds, type ResolvedOptions } from './options.ts';
+import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
 import { routeUp, type UpPool } from './uplink-host.ts';
 import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
+import { DrainSignal, poolStats } from './drain.ts';
 
 let poolIds = 0;
 /**
@@ -33,9 +34,6 @@ export function poolById(id: number): PoolCore | undefined {
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
-
-/** How long a worker may take to dispose its instance on close before it is ended anyway. */
-const CLOSE_GRACE_MS = 5000;
 
 interface Admission {
   job: Job;
@@ -60,6 +58,10 @@ export class PoolCore implements DispatchContext, UpPool {
 
   private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
     this.workforce = new Workforce(options, Class, this.nextId);
+    this.drainSignal = new DrainSignal(
+      () => this.admitted === 0 && this.singleCalls === 0 && this.admissionQueue.length === this.admissionHead,
+      options.onDrain,
+    );
   }
 
   /** Let go of the worker that owns this pool (a pool created inside a worker), once closed. */
@@ -70,12 +72,7 @@ export class PoolCore implements DispatchContext, UpPool {
     const core = new PoolCore(options, Class);
     try {
       core.methodNames = new Set(await core.workforce.start());
-      for (const slot of core.slots) {
-        slot.onUp = (s, message) => routeUp(core, s, message);
-        slot.onLost = (s, reason) => {
-          for (const listener of [...core.lostListeners]) listener(s.index, reason);
-        };
-      }
+      for (const slot of core.slots) core.hook(slot);
       openPools.set(core.id, new WeakRef(core));
       core.disown = owner?.adopt(core);
     } catch (error) {
@@ -86,6 +83,40 @@ export class PoolCore implements DispatchContext, UpPool {
   }
 
   nextId = (): number => ++this.idCounter;
+
+  private hook(slot: WorkerSlot): void {
+    slot.onUp = (s, message) => routeUp(this, s, message);
+    slot.onLost = (s, reason) => {
+      for (const listener of [...this.lostListeners]) listener(s.index, reason);
+    };
+  }
+
+  /** The resize in progress, if any: resizes run one after another. */
+  private resizing: Promise<void> = Promise.resolve();
+
+  /**
+   * Grow or shrink the live pool to `size` workers (see Workforce.grow and shrink). Calls made after it resolves
+   * see exactly the new set of instances; a map in progress carries on over whichever workers are serving.
+   */
+  resize(size: number): Promise<void> {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+      const got = typeof size === 'string' ? JSON.stringify(size) : String(size);
+      return Promise.reject(new ArgumentError(`resize() expects a positive integer number of workers, got ${got}`));
+    }
+    if (this.state !== 'open') return Promise.reject(new PoolClosedError(`cannot resize to ${size} workers`));
+    if (this.options.kind === 'remote') {
+      return Promise.reject(new ArgumentError("resize() is not available for kind 'remote': its hosts are reserved when the pool is created"));
+    }
+    const run = async (): Promise<void> => {
+      if (this.state !== 'open') throw new PoolClosedError(`cannot resize to ${size} workers`);
+      const current = this.slots.length;
+      if (size > current) for (const slot of await this.workforce.grow(size)) this.hook(slot);
+      else if (size < current) await this.workforce.shrink(size, this.options.disposeTimeout);
+    };
+    const done = this.resizing.then(run);
+    this.resizing = done.catch(() => {});
+    return done;
+  }
 
   get slots(): readonly WorkerSlot[] {
     return this.workforce.slots;
@@ -147,7 +178,7 @@ export class PoolCore implements DispatchContext, UpPool {
     this.jobs.delete(job);
     if (!job.admitted) return;
     // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
-    this.admitted--;
+    if (--this.admitted === 0 && this.singleCalls === 0) this.maybeDrained();
     while (this.admissionHead < this.admissionQueue.length) {
       const next = this.admissionQueue[this.admissionHead]!;
       this.admissionQueue[this.admissionHead++] = undefined as never;
@@ -189,8 +220,27 @@ export class PoolCore implements DispatchContext, UpPool {
   private singleCalls = 0;
   private drained: (() => void) | undefined;
   private singleCallDone = (): void => {
-    if (--this.singleCalls === 0) this.drained?.();
+    if (--this.singleCalls === 0) {
+      this.drained?.();
+      if (this.admitted === 0) this.maybeDrained();
+    }
   };
+
+  /** Announces the pool's emptyings to `drain()` and `onDrain` (drain.ts). */
+  private readonly drainSignal: DrainSignal;
+
+  private maybeDrained(): void {
+    this.drainSignal.emptied();
+  }
+
+  /** Resolves when no call is in flight or waiting (at once when none is and no emptying is being announced). */
+  drain(): Promise<void> {
+    return this.drainSignal.wait();
+  }
+
+  stats(): PoolStats {
+    return poolStats(this.slots, this.admissionQueue.length - this.admissionHead);
+  }
 
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
@@ -271,6 +321,7 @@ export class PoolCore implements DispatchContext, UpPool {
       inFlight: this.admitted + this.singleCalls,
       waiting: this.admissionQueue.length - this.admissionHead,
       state: this.state,
+      needsDrain: this.options.capacity !== undefined && this.admitted >= this.options.capacity,
     };
     // Computed when read: percentiles sort up to 10,000 samples per worker, and most reads of info want its size.
     const timings = this.options.metrics ? this.slots.map((slot) => slot.timing) : undefined;
@@ -278,6 +329,13 @@ export class PoolCore implements DispatchContext, UpPool {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
+    let timeout: number;
+    try {
+      if (options === null || typeof options !== 'object') throw new ArgumentError(`close() expects an options object, got ${options === null ? 'null' : typeof options}`);
+      timeout = checkMilliseconds('close() option timeout', options.timeout, this.options.closeTimeout, true);
+    } catch (error) {
+      return Promise.reject(error); // the pool stays as it was
+    }
     if (this.closing) {
       if (options.force) this.failAll();
       return this.closing;
@@ -286,9 +344,8 @@ export class PoolCore implements DispatchContext, UpPool {
     this.closing = (async () => {
       if (options.force) this.failAll();
       try {
-        await Promise.allSettled([...this.jobs].map((job) => job.promise));
-        if (this.singleCalls > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-        await this.workforce.close(CLOSE_GRACE_MS);
+        const stuck = await this.settleWithin(timeout);
+        await this.workforce.close(this.options.disposeTimeout, stuck);
       } finally {
         this.state = 'closed';
         openPools.delete(this.id);
@@ -298,9 +355,31 @@ export class PoolCore implements DispatchContext, UpPool {
     return this.closing;
   }
 
-  private failAll(): void {
-    for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} was cancelled by close({ force: true })`));
+  /**
+   * Waits for the calls in flight, at most `timeout` ms. Past it, they are cancelled and the workers that were
+   * running them are returned: they may be stuck (an endless loop) and are terminated without a dispose handshake.
+   */
+  private async settleWithin(timeout: number): Promise<Set<WorkerSlot> | undefined> {
+    const settled = (async () => {
+      await Promise.allSettled([...this.jobs].map((job) => job.promise));
+      if (this.singleCalls > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    })();
+    if (timeout === Infinity) {
+      await settled;
+      return undefined;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true)))]);
+    clearTimeout(timer);
+    if (!expired) return undefined;
+    const stuck = new Set(this.workforce.everySlot.filter((slot) => slot.inFlight > 0));
+    this.failAll(`was cancelled: close() reached its timeout of ${timeout} ms`);
+    return stuck;
+  }
+
+  private failAll(reason = 'was cancelled by close({ force: true })'): void {
+    for (const job of [...this.jobs]) job.fail(new PoolClosedError(`${job.method} ${reason}`));
     // Lean calls (no Job) are only known to the workers' pending tables.
-    for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} was cancelled by close({ force: true })`));
+    for (const slot of this.workforce.everySlot) slot.failPending((method) => new PoolClosedError(`${method} ${reason}`));
   }
 }

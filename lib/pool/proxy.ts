@@ -11,7 +11,7 @@ import { withCallbacks } from './callbacks.ts';
 /** Node's `util.inspect.custom`, by its registered name: no node:util import, so the pool loads in browsers. */
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
-const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJSON'] as const;
+const RESERVED = ['close', 'with', 'methods', 'fields', 'info', 'toString', 'toJSON', 'drain', 'stats', 'resize'] as const;
 export const reservedNames: ReadonlySet<string> = new Set(RESERVED);
 
 function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
@@ -89,6 +89,9 @@ export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): Poo
       checkCallOptions(more);
       return makePoolProxy<T>(core, { ...options, ...more });
     },
+    drain: () => core.drain(),
+    stats: () => core.stats(),
+    resize: (workers: number) => core.resize(workers),
     // Coercions (`${pool}`, String(pool), JSON.stringify(pool)) describe the pool; they are never remote calls.
     toString: () => describePool(core),
     toJSON: () => core.info(),

@@ -13,6 +13,13 @@ export interface CallOptions {
   synchronize?: boolean;
   /** Reject with a TimeoutError after this many milliseconds. Running tasks finish in their worker; queued ones are dropped. */
   timeout?: number;
+  /**
+   * When `timeout` starts counting: 'call' (default) — from the call, so time spent queued behind other work
+   * counts; 'start' — as workerpool's `.timeout()`, from when the call's first task starts on a worker: each of
+   * its tasks then waits on the host until its worker has nothing else in flight, so a queued call runs to its
+   * own limit.
+   */
+  timeoutFrom?: 'call' | 'start';
   /** Reject with the signal's reason when it aborts; queued tasks are dropped. */
   signal?: AbortSignal;
   /** 'fail-fast' (default): reject on the first error. 'all': resolve to one PromiseSettledResult per task. */
@@ -138,19 +145,59 @@ export interface PoolInfo {
   /** Calls waiting for capacity. */
   readonly waiting: number;
   readonly state: 'open' | 'closing' | 'closed';
+  /**
+   * piscina's `needsDrain`: the pool is at its `capacity` (further calls wait or are rejected) — a producer should
+   * stop feeding it until `drain()` resolves. Always false without a capacity.
+   */
+  readonly needsDrain: boolean;
   /** Tasks per worker and, with the pool option `metrics: true`, run and wait time percentiles. */
   readonly metrics: PoolMetrics;
+}
+
+/** What `pool.stats()` returns: workerpool's `stats()` fields, plus piscina's utilisation per worker. */
+export interface PoolStats {
+  readonly totalWorkers: number;
+  /** Workers with at least one request in flight. */
+  readonly busyWorkers: number;
+  readonly idleWorkers: number;
+  /** Calls waiting for capacity, plus requests held on the host for a busy worker (concurrentTasksPerWorker, timeoutFrom 'start'). */
+  readonly pendingTasks: number;
+  /** Requests (calls, map chunks, field accesses) a worker is running or has queued. */
+  readonly activeTasks: number;
+  /** Share of the pool's life its workers have been busy, averaged over workers (0–1). */
+  readonly utilization: number;
+  /** Per worker, in worker order. */
+  readonly workers: ReadonlyArray<{ readonly index: number; readonly busy: boolean; readonly active: number; readonly tasksDone: number; readonly utilization: number }>;
 }
 
 export interface CloseOptions {
   /** Reject in-flight calls at once and end the workers instead of letting the calls finish. */
   force?: boolean;
+  /**
+   * Milliseconds to wait for calls in flight; then they are rejected with PoolClosedError and the workers still
+   * running them are terminated (piscina's `closeTimeout`; default: the pool option `closeTimeout`, no limit).
+   */
+  timeout?: number;
 }
 
 /** The pool's own API. These names take precedence over user methods; use `methods` to reach shadowed ones. */
 export interface PoolApi<T, O extends CallOptions = {}> extends AsyncDisposable {
   /** Waits for in-flight calls, disposes every instance, ends every worker. Later calls reject. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
+  /**
+   * Resolves when no call is in flight or waiting (at once if none is): piscina's `drain` event as a promise. The
+   * pool option `onDrain` hears the same moment, once each time the pool empties.
+   */
+  drain(): Promise<void>;
+  /** Workers busy and idle, tasks active and pending, utilisation per worker (workerpool's `stats()`). */
+  stats(): PoolStats;
+  /**
+   * Grow or shrink the live pool to `workers` instances. New instances are built with `args(i)` and seeded by
+   * their index i, as in a pool created that large; when shrinking, the highest workers stop taking work at once,
+   * finish their calls, dispose and end. Resolves when the new instances serve or the leaving ones are gone; calls
+   * made after that see exactly the new set. Resizes run one after another. See docs/design.md, "Resize".
+   */
+  resize(workers: number): Promise<void>;
   /** The same pool, with these options applied to every call made through the returned view. */
   with<const O2 extends CallOptions>(options: O2): PoolProxy<T, Omit<O, keyof O2> & O2>;
   /** Every user method, including those whose names the pool's own API shadows. */

@@ -17,6 +17,17 @@ export interface Pending {
   fail(error: Error): void;
   /** When the call was made (performance.now()), if earlier than this request: a map's later chunks waited since. */
   submittedAt?: number;
+  /** Leave for the worker only once it has nothing else in flight (a call timed from its start, `timeoutFrom: 'start'`). */
+  exclusive?: boolean;
+  /** Hears the request leave for the worker (after waiting in the slot's backlog, if it had to). */
+  onStart?(): void;
+}
+
+/** A request held on the host until its worker has room (`concurrentTasksPerWorker`, exclusive requests). */
+interface Held {
+  request: Request;
+  id: number;
+  pending: Pending;
 }
 
 /**
@@ -49,6 +60,13 @@ const FLUSH_AT = 1024;
 
 export class WorkerSlot {
   readonly pending = new Map<number, Pending>();
+  /**
+   * Requests waiting on the host, in order, while the worker has `limit` in flight (or an exclusive request waits
+   * for it to be idle). Empty unless the pool sets concurrentTasksPerWorker or a call is timed from its start.
+   */
+  private backlog: Held[] = [];
+  /** Requests the worker may have in flight at once (pool option concurrentTasksPerWorker). */
+  limit = Infinity;
   private outbox: Request[] = [];
   private flushScheduled = false;
   alive = false;
@@ -62,6 +80,16 @@ export class WorkerSlot {
   tasksDone = 0;
   /** The worker currently keeps the event loop alive (see Workforce's keepAlive). */
   keptAlive = false;
+  /** A resize took this slot out of service: it finishes its requests, then ends (never respawned). */
+  leaving = false;
+  private idleWaiters: Array<() => void> = [];
+
+  /** Resolves once nothing is in flight or held here (at once if nothing is). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -72,9 +100,36 @@ export class WorkerSlot {
   /** Hears this slot's worker going away (exit, termination, close), with the reason. */
   onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
 
+  /** When this slot was created, and its busy time so far (ms): `utilization` for pool.stats(). */
+  private readonly createdAt = performance.now();
+  private busySince = -1;
+  private busyMs = 0;
+
+  /** Share of its life this worker has had requests in flight (0–1), as piscina's `utilization`. */
+  get utilization(): number {
+    const now = performance.now();
+    const busy = this.busyMs + (this.busySince >= 0 ? now - this.busySince : 0);
+    const life = now - this.createdAt;
+    return life > 0 ? Math.min(1, busy / life) : 0;
+  }
+
+  private onIdleChange(slot: WorkerSlot, busy: boolean): void {
+    if (busy && this.busySince < 0) this.busySince = performance.now();
+    else if (!busy && this.busySince >= 0) {
+      this.busyMs += performance.now() - this.busySince;
+      this.busySince = -1;
+    }
+    this.onBusyChange(slot, busy);
+    if (!busy && this.idleWaiters.length > 0 && this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
   constructor(
     readonly index: number,
-    private readonly onIdleChange: (slot: WorkerSlot, busy: boolean) => void,
+    private readonly onBusyChange: (slot: WorkerSlot, busy: boolean) => void,
     private readonly onExit: (slot: WorkerSlot, info: ExitInfo) => void,
   ) {}
 
@@ -94,8 +149,14 @@ export class WorkerSlot {
     });
   }
 
+  /** Requests sent and not answered, plus those held in the backlog. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.backlog.length;
+  }
+
+  /** Requests held on the host (see `backlog`). */
+  get held(): number {
+    return this.backlog.length;
   }
 
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
@@ -111,14 +172,43 @@ export class WorkerSlot {
       pending.fail(this.exitError ?? new WorkerExitedError(this.index, pending.method, undefined));
       return;
     }
-    if (this.pending.size === 0) this.onIdleChange(this, true);
-    this.pending.set(id, pending);
     if (this.timing) this.timing.submit(id, pending.submittedAt);
-    this.push(request);
+    if (this.backlog.length > 0 || !this.hasRoomFor(pending)) {
+      this.backlog.push({ request, id, pending });
+      return;
+    }
+    this.dispatch(request, id, pending);
   }
 
-  /** Queue a request nobody answers (cancellation). */
+  private hasRoomFor(pending: Pending): boolean {
+    return this.pending.size < this.limit && !(pending.exclusive && this.pending.size > 0);
+  }
+
+  private dispatch(request: Request, id: number, pending: Pending): void {
+    if (this.pending.size === 0) this.onIdleChange(this, true);
+    this.pending.set(id, pending);
+    this.push(request);
+    pending.onStart?.();
+  }
+
+  /** Send held requests while the worker has room. */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.alive && this.hasRoomFor(this.backlog[0]!.pending)) {
+      const { request, id, pending } = this.backlog.shift()!;
+      this.dispatch(request, id, pending);
+    }
+  }
+
+  /** Queue a request nobody answers (cancellation). A cancelled request still held here is simply dropped. */
   notify(request: Request): void {
+    if (request[0] === Op.Cancel && this.backlog.length > 0) {
+      const at = this.backlog.findIndex((held) => held.id === request[1]);
+      if (at >= 0) {
+        this.timing?.forget(request[1]);
+        this.backlog.splice(at, 1);
+        return;
+      }
+    }
     if (this.alive) this.push(request);
   }
 
@@ -205,14 +295,17 @@ export class WorkerSlot {
 
   delete(id: number): void {
     if (this.timing) this.timing.forget(id);
-    if (this.pending.delete(id) && this.pending.size === 0) this.onIdleChange(this, false);
+    if (!this.pending.delete(id)) return;
+    if (this.backlog.length > 0) this.pump();
+    if (this.pending.size === 0) this.onIdleChange(this, false);
   }
 
   /** Fail every request waiting on this worker (a forced close); the worker itself stays. */
   failPending(error: (method: string) => Error): void {
-    if (this.pending.size === 0) return;
-    const waiting = [...this.pending.values()];
+    if (this.pending.size === 0 && this.backlog.length === 0) return;
+    const waiting = [...this.pending.values(), ...this.backlog.map((held) => held.pending)];
     this.pending.clear();
+    this.backlog = [];
     this.timing?.clear();
     this.onIdleChange(this, false);
     for (const pending of waiting) pending.fail(error(pending.method));
@@ -229,8 +322,9 @@ export class WorkerSlot {
     this.ready = false;
     this.exitError = exitError;
     this.outbox = [];
-    const waiting = [...this.pending.values()];
+    const waiting = [...this.pending.values(), ...this.backlog.map((held) => held.pending)];
     this.pending.clear();
+    this.backlog = [];
     this.timing?.clear();
     if (wasBusy) this.onIdleChange(this, false);
     if (wasAlive) this.onLost?.(this, exitError);

@@ -10,7 +10,7 @@ import { threadKind } from '../workers/thread.ts';
 import { processKind } from '../workers/process.ts';
 import { inlineKind } from '../workers/inline.ts';
 import { webKind } from '../workers/web.ts';
-import { PoolClosedError, WorkerExitedError } from './errors.ts';
+import { ArgumentError, PoolClosedError, WorkerExitedError } from './errors.ts';
 import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
@@ -42,6 +42,29 @@ function keepAlive(slot: WorkerSlot, busy: boolean): void {
   slot.channel.setKeepAlive(busy);
 }
 
+/**
+ * Node refused the pool's execArgv: a thread Worker throws ERR_WORKER_INVALID_EXEC_ARGV at once (threads take no
+ * process-wide flags), a child process prints "bad option" and exits with code 9 before it runs anything.
+ */
+function refusedExecArgv(error: unknown, options: ResolvedOptions): ArgumentError | undefined {
+  if (!options.execArgv?.length) return undefined;
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
+    return new ArgumentError(
+      `option execArgv: Node refused ${(error as Error).message.replace(/^.*flags: /, '')} for worker threads (they accept no process-wide flags); ` +
+        `use kind 'process' for such flags, or resourceLimits for heap sizes`,
+      { cause: error },
+    );
+  }
+  if (error instanceof WorkerExitedError && error.exitCode === 9) {
+    return new ArgumentError(`option execArgv: Node refused ${JSON.stringify(options.execArgv)} (the worker process exited with code 9, "bad option")`, { cause: error });
+  }
+  return undefined;
+}
+
+/** Streams apart of a slot's successive instances (respawns); see initialize(). */
+const RESPAWN_STRIDE = 1 << 16;
+
 export class Workforce {
   readonly slots: WorkerSlot[] = [];
   private kind: WorkerKind & { prepare?(count: number): Promise<void>; close?(): Promise<void> };
@@ -65,33 +88,98 @@ export class Workforce {
         this.kind = await createRemoteKind(this.options.remote, this.options.exportName);
         await this.kind.prepare!(this.options.workers);
       }
-      for (let index = 0; index < this.options.workers; index++) {
-        const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
-        if (this.options.metrics) slot.timing = new SlotTiming();
-        this.slots.push(slot);
-        this.spawnInto(slot);
-      }
+      for (let index = 0; index < this.options.workers; index++) this.slots.push(this.newSlot(index));
       // Reject as soon as one constructor fails: no reason to wait for the others.
-      const names = await Promise.all(this.slots.map((slot) => this.initialize(slot)));
+      const names = await Promise.all(this.slots.map((slot) => this.initialize(slot, this.options.workers)));
       return names[0]!;
     } catch (error) {
       await this.endAll();
-      throw error;
+      throw refusedExecArgv(error, this.options) ?? error;
     }
+  }
+
+  private newSlot(index: number): WorkerSlot {
+    const slot = new WorkerSlot(index, keepAlive, (s, info) => this.lose(s, info, 'exit'));
+    if (this.options.metrics) slot.timing = new SlotTiming();
+    slot.limit = this.options.concurrentTasksPerWorker;
+    this.spawnInto(slot);
+    return slot;
+  }
+
+  /** Slots being started by a resize, not yet serving; close() ends them too. */
+  private readonly joining = new Set<WorkerSlot>();
+  /** Slots a resize took out of service, finishing their calls before they end; close() waits for them. */
+  private readonly retiring = new Map<WorkerSlot, Promise<void>>();
+
+  /** Every slot with a worker: serving, joining or retiring. */
+  get everySlot(): WorkerSlot[] {
+    return [...this.slots, ...this.joining, ...this.retiring.keys()];
+  }
+
+  /**
+   * Grow to `size` workers: new instances constructed with args(i) and seeded by their index, as if the pool had
+   * been created that large. They serve only once all are built; if a constructor throws, they all end and the
+   * pool is as it was.
+   */
+  async grow(size: number): Promise<WorkerSlot[]> {
+    const fresh: WorkerSlot[] = [];
+    try {
+      for (let index = this.slots.length; index < size; index++) {
+        const slot = this.newSlot(index);
+        fresh.push(slot);
+        this.joining.add(slot);
+      }
+      await Promise.all(fresh.map((slot) => this.initialize(slot, size)));
+      if (this.ending) throw new PoolClosedError('resize was interrupted');
+    } catch (error) {
+      await Promise.allSettled(fresh.map((slot) => this.end(slot)));
+      throw this.ending ? new PoolClosedError('resize was interrupted') : error;
+    } finally {
+      for (const slot of fresh) this.joining.delete(slot);
+    }
+    this.slots.push(...fresh);
+    return fresh;
+  }
+
+  /**
+   * Shrink to `size` workers: the highest slots stop receiving work at once, finish the requests they have, then
+   * dispose their instances (bounded by `graceMs`) and end. Resolves once they are gone.
+   */
+  async shrink(size: number, graceMs: number): Promise<void> {
+    const leaving = this.slots.splice(size);
+    for (const slot of leaving) {
+      slot.leaving = true;
+      this.retiring.set(slot, slot.whenIdle().then(() => this.disposeAndEnd(slot, graceMs)));
+    }
+    const outcomes = await Promise.allSettled(leaving.map((slot) => this.retiring.get(slot)));
+    for (const slot of leaving) this.retiring.delete(slot);
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   private spawnInto(slot: WorkerSlot): void {
     const { options } = this;
     slot.attach(
-      this.kind.spawn({ index: slot.index, module: options.module, Class: this.Class, factory: options.worker, resourceLimits: options.resourceLimits }),
+      this.kind.spawn({
+        index: slot.index,
+        module: options.module,
+        Class: this.Class,
+        factory: options.worker,
+        resourceLimits: options.resourceLimits,
+        env: options.env,
+        argv: options.argv,
+        execArgv: options.execArgv,
+      }),
     );
   }
 
-  private initialize(slot: WorkerSlot): Promise<string[]> {
+  /** Construct the instance of `slot` in a pool of `count` workers. */
+  private initialize(slot: WorkerSlot, count: number): Promise<string[]> {
     const { options } = this;
     const args = encodeArgs(options.argsFor(slot.index));
-    // A respawned instance draws a fresh stream, so that its samples never repeat its predecessor's.
-    const streamIndex = slot.index + (slot.generation - 1) * options.workers;
+    // A respawned instance draws a fresh stream, so that its samples never repeat its predecessor's. The stride
+    // is fixed (not the pool size) so that a slot a resize adds, seeded by its index, never meets a respawn's stream.
+    const streamIndex = slot.index + (slot.generation - 1) * RESPAWN_STRIDE;
     const payload: InitPayload = {
       module: options.module,
       exportName: options.exportName,
@@ -99,7 +187,7 @@ export class Workforce {
       argsHaveHandles: args.found,
       source: options.source,
       timing: options.metrics || undefined,
-      context: { index: slot.index, count: options.workers, seed: deriveSeed(options.seed, streamIndex), kind: options.kind },
+      context: { index: slot.index, count, seed: deriveSeed(options.seed, streamIndex), kind: options.kind },
     };
     return new Promise((resolve, reject) => {
       slot.send([Op.Init, payload], 0, {
@@ -121,7 +209,7 @@ export class Workforce {
   private lose(slot: WorkerSlot, info: ExitInfo, reason: WorkerExitEvent['reason']): void {
     const cause = info.error;
     // A worker that died by itself while constructing would die again: only replace built or terminated ones.
-    const respawn = this.options.respawn && !this.ending && (slot.ready || reason === 'terminated');
+    const respawn = this.options.respawn && !this.ending && !slot.leaving && (slot.ready || reason === 'terminated');
     const waiting = slot.detach(new WorkerExitedError(slot.index, undefined, info.code, cause));
     if (respawn) this.respawn(slot);
     for (const pending of waiting) pending.fail(new WorkerExitedError(slot.index, pending.method, info.code, cause));
@@ -138,7 +226,7 @@ export class Workforce {
   private respawn(slot: WorkerSlot): void {
     this.spawnInto(slot);
     const generation = slot.generation;
-    this.initialize(slot).catch((error) => {
+    this.initialize(slot, this.slots.length).catch((error) => {
       // The replacement's constructor threw: it is alive but useless. End it and leave the slot dead rather
       // than loop. (If it died instead, lose() has already dealt with it.)
       if (slot.generation !== generation || !slot.alive) return;
@@ -158,10 +246,18 @@ export class Workforce {
     void channel.terminate();
   }
 
-  /** Let each instance dispose itself (bounded by `graceMs`), then end every worker. Rejects with the first dispose error. */
-  async close(graceMs: number): Promise<void> {
+  /**
+   * Let each instance dispose itself (bounded by `graceMs`), then end every worker. Rejects with the first dispose
+   * error. Workers in `stuck` (still running calls when close() timed out) are ended at once: they cannot answer.
+   */
+  async close(graceMs: number, stuck?: ReadonlySet<WorkerSlot>): Promise<void> {
     this.ending = true;
-    const outcomes = await Promise.allSettled(this.slots.map((slot) => this.disposeAndEnd(slot, graceMs)));
+    const outcomes = await Promise.allSettled([
+      ...this.slots.map((slot) => (stuck?.has(slot) ? this.end(slot) : this.disposeAndEnd(slot, graceMs))),
+      // A resize in progress: joining workers have no calls yet; retiring ones end as their resize says, unless stuck.
+      ...[...this.joining].map((slot) => this.end(slot)),
+      ...[...this.retiring].map(([slot, retired]) => (stuck?.has(slot) ? this.end(slot) : retired)),
+    ]);
     await this.kind.close?.();
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
@@ -195,7 +291,7 @@ export class Workforce {
 
   async endAll(): Promise<void> {
     this.ending = true;
-    await Promise.allSettled(this.slots.map((slot) => this.end(slot)));
+    await Promise.allSettled(this.everySlot.map((slot) => this.end(slot)));
     await this.kind.close?.();
   }
 

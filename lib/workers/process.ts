@@ -20,10 +20,11 @@ export const processKind: WorkerKind = {
     const execArgv = workerExecArgv(needsTsx);
     if (needsTsx && !execArgv.some((arg) => arg.includes('tsx'))) execArgv.push('--import', tsxImportUrl());
     if (spec.resourceLimits?.maxOldGenerationSizeMb) execArgv.push(`--max-old-space-size=${spec.resourceLimits.maxOldGenerationSizeMb}`);
+    if (spec.execArgv) execArgv.push(...spec.execArgv);
     // Node modules fetched at spawn time, not imported: this file is loaded in browsers too.
     const { fork } = nodeBuiltin<typeof import('node:child_process')>('node:child_process');
     const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
-    const child = fork(fileURLToPath(entry), [], { execArgv, serialization: 'advanced', stdio: 'inherit' });
+    const child = fork(fileURLToPath(entry), spec.argv ?? [], { execArgv, serialization: 'advanced', stdio: 'inherit', ...(spec.env ? { env: spec.env } : {}) });
     return channelOf(child);
   },
 };

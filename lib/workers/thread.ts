@@ -39,7 +39,9 @@ export function startBootstrap(spec: SpawnSpec): { worker: Worker; port: Message
     workerData: { entry, bundle: bundledThreadRuntime(), tsx: needsTsx ? tsxLoaderUrl() : undefined, port: port2, loadGate },
     transferList: [port2],
     resourceLimits: spec.resourceLimits,
-    execArgv: workerExecArgv(false, true), // the bootstrap registers tsx itself when needed, once
+    execArgv: [...workerExecArgv(false, true), ...(spec.execArgv ?? [])], // the bootstrap registers tsx itself when needed, once
+    ...(spec.env ? { env: spec.env } : {}),
+    ...(spec.argv ? { argv: spec.argv } : {}),
   });
   return { worker, port: port1, loadGate };
 }

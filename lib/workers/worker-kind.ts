@@ -35,6 +35,10 @@ export interface SpawnSpec {
   /** User-supplied worker factory (bundler form); the worker script calls `expose()`. */
   factory?: () => unknown;
   resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** The worker's process.env, extra process.argv entries and Node flags (pool options env, argv, execArgv). */
+  env?: Record<string, string>;
+  argv?: string[];
+  execArgv?: string[];
 }
 
 export interface WorkerKind {
