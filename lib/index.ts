@@ -42,6 +42,8 @@ export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
+export { taskContext, type TaskContext } from './runtime/task-context.ts';
+export { TaskRng, taskSeed, philox4x32 } from './runtime/philox.ts';
 export { CapturedVariableError } from './ship/names.ts';
 export * from './shared/index.ts';
 export { serveHost } from './remote/serve-host.ts';

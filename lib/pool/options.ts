@@ -58,7 +58,7 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   remote?: RemotePoolOptions;
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress']);
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'key']);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -78,6 +78,9 @@ export function checkCallOptions(options: unknown): void {
   if (onCancel !== undefined && onCancel !== 'abandon' && onCancel !== 'terminate') throw new ArgumentError(`call option onCancel must be 'abandon' or 'terminate', got ${describe(onCancel)}`);
   if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ArgumentError(`call option onProgress must be a function, got ${describe(o.onProgress)}`);
+  if (o.key !== undefined && (!Number.isInteger(o.key) || (o.key as number) < 0 || (o.key as number) > 0xffffffff)) {
+    throw new ArgumentError(`call option key must be an integer from 0 to 4294967295 (a uint32), got ${describe(o.key)}`);
+  }
   for (const flag of ['synchronize', 'strict'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
   }

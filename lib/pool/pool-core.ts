@@ -81,6 +81,13 @@ export class PoolCore implements DispatchContext, UpPool {
 
   nextId = (): number => ++this.idCounter;
 
+  /** Call keys of map and stream calls, in submission order (unless pinned with `with({ key })`): see taskContext(). */
+  private keyCounter = 0;
+  /** The `[pool seed, call key]` of a new map or stream call. */
+  taskKeyFor(options: CallOptions): [number, number] {
+    return [this.options.seed, options.key ?? this.keyCounter++];
+  }
+
   get slots(): readonly WorkerSlot[] {
     return this.workforce.slots;
   }
@@ -223,7 +230,9 @@ export class PoolCore implements DispatchContext, UpPool {
     }
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
+    const taskKey = this.taskKeyFor(options);
     return this.run(method, tasks.count, options, (job) => {
+      job.taskKey = taskKey;
       if (this.options.dedicated) dedicated(this, job, method, tasks);
       else if (options.synchronize) synchronized(this, job, method, tasks);
       else dynamicMap(this, job, method, tasks, chunkSize, retries);

@@ -42,6 +42,12 @@ export interface CallOptions {
    * tasks done (including failed ones) out of the total, and per worker. `done` only grows and ends at `total`.
    */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Map and stream calls: the call key from which, with the pool seed and each task's index, taskContext()
+   * derives the task's seed and random stream. Default: assigned in submission order (0, 1, 2, ... per pool).
+   * Pin it to reproduce one call on its own, or to resume a checkpoint from another program. A uint32.
+   */
+  key?: number;
 }
 
 /** What `onProgress` hears. */
