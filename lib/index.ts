@@ -24,6 +24,8 @@ export type {
   RemoteFields,
   RemoteMethod,
   RemoteMethods,
+  StreamArgs,
+  StreamItem,
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
 export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';
@@ -38,6 +40,7 @@ export {
   remoteInfo,
   type RemoteInfo,
 } from './pool/errors.ts';
+export { CheckpointError, type CheckpointProblem } from './pool/checkpoint-error.ts';
 export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';

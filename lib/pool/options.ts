@@ -58,7 +58,7 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   remote?: RemotePoolOptions;
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'key']);
+const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'key', 'window', 'ordered', 'checkpoint']);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -81,7 +81,13 @@ export function checkCallOptions(options: unknown): void {
   if (o.key !== undefined && (!Number.isInteger(o.key) || (o.key as number) < 0 || (o.key as number) > 0xffffffff)) {
     throw new ArgumentError(`call option key must be an integer from 0 to 4294967295 (a uint32), got ${describe(o.key)}`);
   }
-  for (const flag of ['synchronize', 'strict'] as const) {
+  if (o.window !== undefined && (!Number.isInteger(o.window) || (o.window as number) < 1)) {
+    throw new ArgumentError(`call option window must be a positive integer (tasks in flight or buffered), got ${describe(o.window)}`);
+  }
+  if (o.checkpoint !== undefined && !(o.checkpoint instanceof URL) && (typeof o.checkpoint !== 'string' || o.checkpoint === '')) {
+    throw new ArgumentError(`call option checkpoint must be a file path or file URL, got ${describe(o.checkpoint)}`);
+  }
+  for (const flag of ['synchronize', 'strict', 'ordered'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
   }
 }

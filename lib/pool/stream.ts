@@ -1,0 +1,195 @@
+/**
+ * `pool.m.stream(...iterables)`: a map whose input is read lazily and whose results are yielded as they come,
+ * with at most `window` tasks in flight or waiting to be yielded. The consumer's pace is the back-pressure: while
+ * it does not ask for the next value, nothing more is read or submitted. Leaving the loop cancels what is in
+ * flight (their tasks' taskContext().signal aborts).
+ *
+ * Tasks go out in batches, each a one-chunk map Job whose tasks keep their stream index (job.base), so every
+ * call option (timeout, signal, retries, onCancel, settle) behaves as for a map. Batches start at one task and
+ * grow to about TARGET_MS of work, capped so that two batches per worker fit in the window.
+ */
+import { ArgumentError, TimeoutError } from './errors.ts';
+import type { TaskColumns } from './map-args.ts';
+import { StreamInput } from './stream-input.ts';
+import type { CallOptions } from './types.ts';
+
+/** Default for the `window` option: enough for two 2,048-task batches per worker on a 2-core machine. */
+export const DEFAULT_WINDOW = 8192;
+/** Work per batch the sizing aims at: long enough that messages cost little, short enough to spread the load. */
+const TARGET_MS = 4;
+
+/** What the stream needs of the pool. */
+export interface StreamHost {
+  readonly workerCount: number;
+  /** Runs `tasks` as one chunk whose task 0 has index `base`; resolves to their results (settled with settle: 'all'). */
+  batch(method: string, tasks: TaskColumns, base: number, taskKey: [number, number], options: CallOptions): Promise<unknown[]>;
+}
+
+/** Checkpointing's hooks (lib/pool/checkpoint.ts): what is already done, and recording what gets done. */
+export interface StreamRecorder {
+  /** The stored result of task `index`, if it completed in an earlier run. */
+  has(index: number): boolean;
+  get(index: number): unknown;
+  /** Record results of consecutive tasks from `base` (settled results with settle: 'all'; failures are not stored). */
+  record(base: number, results: readonly unknown[]): void;
+  /** The input ended after `count` tasks; checks it against an earlier run's count. */
+  end(count: number): void;
+  close(): Promise<void>;
+}
+
+interface Batch {
+  base: number;
+  count: number;
+  results?: readonly unknown[];
+}
+
+export interface StreamValue<R> {
+  index: number;
+  value: R;
+}
+
+export function openStream(
+  host: StreamHost,
+  method: string,
+  iterables: readonly unknown[],
+  options: CallOptions,
+  taskKey: [number, number],
+  recorder?: () => Promise<StreamRecorder>,
+): AsyncGenerator<unknown, void, undefined> {
+  const what = `${method}.stream`;
+  const input = new StreamInput(iterables, options.strict ?? false, what);
+  if (options.synchronize) throw new ArgumentError(`${what}: option synchronize is for map calls, not streams`);
+  if (options.onProgress) throw new ArgumentError(`${what}: option onProgress is for map calls; a stream's progress is what it has yielded`);
+  return run(host, method, input, options, taskKey, recorder);
+}
+
+async function* run(
+  host: StreamHost,
+  method: string,
+  input: StreamInput,
+  options: CallOptions,
+  taskKey: [number, number],
+  openRecorder: (() => Promise<StreamRecorder>) | undefined,
+): AsyncGenerator<unknown, void, undefined> {
+  const window = options.window ?? DEFAULT_WINDOW;
+  const ordered = options.ordered ?? true;
+  const maxInFlight = 2 * host.workerCount;
+  const maxBatch = options.chunkSize ?? Math.max(1, Math.floor(window / maxInFlight));
+  let batchSize = options.chunkSize ?? 1;
+  // One controller ends every batch: the caller's signal, the stream's own timeout, or the consumer leaving.
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort(options.signal!.reason);
+  if (options.signal?.aborted) throw options.signal.reason;
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = options.timeout === undefined ? undefined : setTimeout(() => cancel.abort(new TimeoutError(method, options.timeout!)), options.timeout);
+  const batchOptions: CallOptions = { ...options, signal: cancel.signal, timeout: undefined, window: undefined, ordered: undefined, checkpoint: undefined };
+
+  const queue: Batch[] = []; // ordered: every batch in index order; unordered: completed batches as they complete
+  let inFlight = 0;
+  let held = 0; // tasks submitted or restored and not yet yielded: bounded by the window
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  let recorder: StreamRecorder | undefined;
+  // A closure, not an inline test: the failure is set by callbacks, which TypeScript's narrowing does not see.
+  const rethrow = () => {
+    if (failure) throw failure.error;
+  };
+
+  const submit = (tasks: TaskColumns, base: number) => {
+    const batch: Batch = { base, count: tasks.count };
+    if (ordered) queue.push(batch);
+    inFlight++;
+    held += tasks.count;
+    const sentAt = performance.now();
+    host.batch(method, tasks, base, taskKey, batchOptions).then(
+      (results) => {
+        inFlight--;
+        if (options.chunkSize === undefined) {
+          const msPerTask = (performance.now() - sentAt) / tasks.count;
+          batchSize = Math.max(1, Math.min(maxBatch, Math.ceil(TARGET_MS / Math.max(msPerTask, 1e-6)), batchSize * 8));
+        }
+        try {
+          recorder?.record(base, results);
+        } catch (error) {
+          failure ??= { error };
+        }
+        batch.results = results;
+        if (!ordered) queue.push(batch);
+        notify();
+      },
+      (error) => {
+        inFlight--;
+        failure ??= { error };
+        notify();
+      },
+    );
+  };
+
+  /** Splits pulled tasks into runs: those done in an earlier run are restored, the others submitted. */
+  const dispatch = (tasks: TaskColumns, first: number) => {
+    if (!recorder) return submit(tasks, first);
+    let start = 0;
+    while (start < tasks.count) {
+      const restored = recorder.has(first + start);
+      let end = start + 1;
+      while (end < tasks.count && recorder.has(first + end) === restored) end++;
+      if (restored) {
+        const results = Array.from({ length: end - start }, (_, i) => recorder!.get(first + start + i));
+        queue.push({ base: first + start, count: end - start, results });
+        held += end - start;
+      } else {
+        const slice = (column: unknown[] | undefined) => column?.slice(start, end);
+        submit({ count: end - start, columns: tasks.columns.map(slice), constants: tasks.constants }, first + start);
+      }
+      start = end;
+    }
+  };
+
+  try {
+    recorder = await openRecorder?.();
+    for (;;) {
+      // Top up: read and submit while the window and the per-worker batch limit allow.
+      while (!input.done && !failure && inFlight < maxInFlight && held < window) {
+        const first = input.read;
+        const n = Math.min(batchSize, window - held);
+        const tasks = input.isAsync ? await input.pull(n) : input.pullSync(n);
+        if (tasks.count > 0) dispatch(tasks, first);
+      }
+      rethrow();
+      // Yield what is ready: in order, or as completed.
+      while (queue.length > 0 && queue[0]!.results) {
+        const batch = queue.shift()!;
+        const results = batch.results!;
+        for (let i = 0; i < batch.count; i++) {
+          held--;
+          yield ordered ? results[i] : ({ index: batch.base + i, value: results[i] } satisfies StreamValue<unknown>);
+        }
+        rethrow();
+        // Top up between batches too, so workers are fed while a long batch is being consumed.
+        if (!input.done && inFlight < maxInFlight && held < window) break;
+      }
+      if (input.done && inFlight === 0 && queue.length === 0) {
+        recorder?.end(input.read);
+        return;
+      }
+      if (queue.length === 0 || !queue[0]!.results) {
+        if (input.done || inFlight >= maxInFlight || held >= window) await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!cancel.signal.aborted && (inFlight > 0 || !input.done)) {
+      const reason = new Error(`${method}.stream was abandoned: the consumer left the loop`);
+      reason.name = 'AbortError';
+      cancel.abort(reason);
+    }
+    await input.close();
+    await recorder?.close();
+  }
+}
