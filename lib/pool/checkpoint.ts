@@ -37,52 +37,19 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
   const v8 = nodeBuiltin<typeof import('node:v8')>('node:v8');
   const zlib = nodeBuiltin<typeof import('node:zlib')>('node:zlib');
   const path = target instanceof URL ? nodeBuiltin<typeof import('node:url')>('node:url').fileURLToPath(target) : target;
-  const stored = new Map<number, unknown>();
-  let endCount: number | null = null;
   let data: Buffer | undefined;
   try {
     data = fs.readFileSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CheckpointError('io', path, `cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  let goodLength = 0;
-  let hasHeader = false;
-  if (data && data.length > 0) {
-    if (data.length < MAGIC.length ? data.toString('latin1') !== MAGIC.slice(0, data.length) : data.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-      throw new CheckpointError('not-a-checkpoint', path, `is not an objectproxypool checkpoint (it does not start with ${MAGIC}); choose another path or remove the file`);
-    }
-    let offset = MAGIC.length;
-    goodLength = Math.min(offset, data.length);
-    while (offset < data.length) {
-      const torn = data.length - offset < 8 || offset + 8 + data.readUInt32LE(offset) > data.length;
-      if (torn) break; // the last write was cut short: everything before it stands
-      const length = data.readUInt32LE(offset);
-      const body = data.subarray(offset + 8, offset + 8 + length);
-      if (length === 0 || zlib.crc32(body) !== data.readUInt32LE(offset + 4)) {
-        if (offset + 8 + length === data.length) break; // a torn last record that happens to have its full length
-        throw new CheckpointError('corrupt', path, `the record at byte ${offset} fails its checksum and records follow it: the file is damaged (not a write cut short by a crash); it was left as it is`);
-      }
-      const type = body[0];
-      const payload = body.subarray(1);
-      if (!hasHeader) {
-        if (type !== HEADER) throw new CheckpointError('corrupt', path, 'its first record is not a header');
-        checkFingerprint(path, JSON.parse(payload.toString('utf8')) as Fingerprint, fingerprint);
-        hasHeader = true;
-      } else if (type === RESULTS) {
-        const [base, results] = v8.deserialize(payload) as [number, unknown[]];
-        for (let i = 0; i < results.length; i++) stored.set(base + i, results[i]);
-      } else if (type === END) {
-        endCount = (JSON.parse(payload.toString('utf8')) as { count: number }).count;
-      } else {
-        throw new CheckpointError('corrupt', path, `the record at byte ${offset} has an unknown type ${type}`);
-      }
-      offset += 8 + length;
-      goodLength = offset;
-    }
-    if (fingerprint.count !== null) {
-      for (const index of stored.keys()) {
-        if (index >= fingerprint.count) throw new CheckpointError('mismatch', path, `it holds task ${index} but this call has ${fingerprint.count} tasks`);
-      }
+  const { header, stored, endCount, goodLength: parsedLength } = parseCheckpoint(data, path);
+  let goodLength = parsedLength;
+  const hasHeader = header !== undefined;
+  if (header) checkFingerprint(path, header, fingerprint);
+  if (fingerprint.count !== null) {
+    for (const index of stored.keys()) {
+      if (index >= fingerprint.count) throw new CheckpointError('mismatch', path, `it holds task ${index} but this call has ${fingerprint.count} tasks`);
     }
   }
   let fd: number;
@@ -119,6 +86,21 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
     fs.fdatasyncSync(fd);
   }
 
+  const recordEach = (first: number, values: readonly unknown[]) => {
+    let failed: { index: number; error: unknown } | undefined;
+    values.forEach((value, i) => {
+      try {
+        append(RESULTS, v8.serialize([first + i, [value]]));
+      } catch (error) {
+        failed ??= { index: first + i, error };
+      }
+    });
+    if (failed) {
+      const { index, error } = failed;
+      throw new CheckpointError('unstorable', path, `the result of task ${index} cannot be stored (${(error as Error).message}); checkpointed calls must return data v8.serialize accepts (structured-cloneable, no shared memory)`, { cause: error });
+    }
+  };
+
   return {
     has: (index) => stored.has(index),
     // Values are stored bare, so that a rerun with or without settle: 'all' reads the same file.
@@ -136,13 +118,14 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
         while (end < results.length && !isRejected(results[end])) end++;
         const run = results.slice(start, end);
         const values = settleAll ? run.map((r) => (r as PromiseFulfilledResult<unknown>).value) : run;
-        let payload: Uint8Array;
+        let payload: Uint8Array | undefined;
         try {
           payload = v8.serialize([base + start, values]);
-        } catch (error) {
-          throw new CheckpointError('unstorable', path, `the results of tasks ${base + start} to ${base + end - 1} cannot be stored (${(error as Error).message}); return plain data (structured-cloneable) from checkpointed calls`, { cause: error });
+        } catch {
+          // Keep every result that can be stored, one record each, then name the first that cannot.
+          recordEach(base + start, values);
         }
-        append(RESULTS, payload);
+        if (payload) append(RESULTS, payload);
         start = end;
       }
     },
@@ -165,6 +148,61 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
       }
     },
   };
+}
+
+/** What a checkpoint file holds: its header, the stored results by task index, and where its intact part ends. */
+export interface CheckpointContents {
+  header: Fingerprint | undefined;
+  stored: Map<number, unknown>;
+  endCount: number | null;
+  /** Bytes up to the end of the last intact record; beyond it, a torn record (cut off when the file is reopened). */
+  goodLength: number;
+}
+
+/** Reads a checkpoint file without changing it (a torn last record is reported by `goodLength`, not cut). */
+export function readCheckpoint(path: string): CheckpointContents {
+  return parseCheckpoint(nodeBuiltin<Fs>('node:fs').readFileSync(path), path);
+}
+
+function parseCheckpoint(data: Buffer | undefined, path: string): CheckpointContents {
+  const v8 = nodeBuiltin<typeof import('node:v8')>('node:v8');
+  const zlib = nodeBuiltin<typeof import('node:zlib')>('node:zlib');
+  const stored = new Map<number, unknown>();
+  let endCount: number | null = null;
+  let header: Fingerprint | undefined;
+  let goodLength = 0;
+  if (!data || data.length === 0) return { header, stored, endCount, goodLength };
+  if (data.length < MAGIC.length ? data.toString('latin1') !== MAGIC.slice(0, data.length) : data.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new CheckpointError('not-a-checkpoint', path, `is not an objectproxypool checkpoint (it does not start with ${MAGIC}); choose another path or remove the file`);
+  }
+  let offset = MAGIC.length;
+  goodLength = Math.min(offset, data.length);
+  while (offset < data.length) {
+    const torn = data.length - offset < 8 || offset + 8 + data.readUInt32LE(offset) > data.length;
+    if (torn) break; // the last write was cut short: everything before it stands
+    const length = data.readUInt32LE(offset);
+    const body = data.subarray(offset + 8, offset + 8 + length);
+    if (length === 0 || zlib.crc32(body) !== data.readUInt32LE(offset + 4)) {
+      if (offset + 8 + length === data.length) break; // a torn last record that happens to have its full length
+      throw new CheckpointError('corrupt', path, `the record at byte ${offset} fails its checksum and records follow it: the file is damaged (not a write cut short by a crash); it was left as it is`);
+    }
+    const type = body[0];
+    const payload = body.subarray(1);
+    if (!header) {
+      if (type !== HEADER) throw new CheckpointError('corrupt', path, 'its first record is not a header');
+      header = JSON.parse(payload.toString('utf8')) as Fingerprint;
+    } else if (type === RESULTS) {
+      const [base, results] = v8.deserialize(payload) as [number, unknown[]];
+      for (let i = 0; i < results.length; i++) stored.set(base + i, results[i]);
+    } else if (type === END) {
+      endCount = (JSON.parse(payload.toString('utf8')) as { count: number }).count;
+    } else {
+      throw new CheckpointError('corrupt', path, `the record at byte ${offset} has an unknown type ${type}`);
+    }
+    offset += 8 + length;
+    goodLength = offset;
+  }
+  return { header, stored, endCount, goodLength };
 }
 
 function isRejected(result: unknown): boolean {

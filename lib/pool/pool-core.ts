@@ -272,7 +272,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
       throw new ArgumentError(`${method}.map: option checkpoint cannot be combined with ${options.synchronize ? 'synchronize' : 'onProgress (stream the call and count what it yields)'}`);
     }
     const taskKey = this.taskKeyFor(options);
-    const iterables = tasks.columns.map((column, p) => column ?? repeat(tasks.constants[p]));
+    const iterables = Array.from(tasks.columns, (column, p) => column ?? repeat(tasks.constants[p]));
     const recorder = this.recorder(options.checkpoint!, 'map', method, taskKey, tasks.count, options);
     const results: unknown[] = [];
     for await (const value of openStream(this, method, iterables, { ...options, ordered: true }, taskKey, recorder)) results.push(value);
