@@ -154,7 +154,8 @@ async function* run(
     recorder = await openRecorder?.();
     for (;;) {
       // Top up: read and submit while the window and the per-worker batch limit allow.
-      while (!input.done && !failure && inFlight < maxInFlight && held < window) {
+      // A batch goes out whole or not at all (unless nothing is in flight): partial batches would multiply messages.
+      while (!input.done && !failure && inFlight < maxInFlight && (held + batchSize <= window || (inFlight === 0 && held < window))) {
         const first = input.read;
         const n = Math.min(batchSize, window - held);
         const tasks = input.isAsync ? await input.pull(n) : input.pullSync(n);
@@ -171,14 +172,14 @@ async function* run(
         }
         rethrow();
         // Top up between batches too, so workers are fed while a long batch is being consumed.
-        if (!input.done && inFlight < maxInFlight && held < window) break;
+        if (!input.done && inFlight < maxInFlight && held + batchSize <= window) break;
       }
       if (input.done && inFlight === 0 && queue.length === 0) {
         recorder?.end(input.read);
         return;
       }
       if (queue.length === 0 || !queue[0]!.results) {
-        if (input.done || inFlight >= maxInFlight || held >= window) await new Promise<void>((resolve) => (wake = resolve));
+        if (input.done || inFlight >= maxInFlight || held + batchSize > window) await new Promise<void>((resolve) => (wake = resolve));
       }
     }
   } finally {
