@@ -187,3 +187,29 @@ describe('checkpoint: the host killed (SIGKILL) at 10 random points', () => {
     assert.ok(killed >= 8, `only ${killed} runs were killed before finishing`);
   });
 });
+
+describe('checkpoint: an input that fails midway', () => {
+  it('is an ArgumentError; what was recorded stays, and a rerun with a working input resumes', T, async () => {
+    await using pool = await ProxyPool.create(Ensemble, { kind: 'thread', workers: 2, module, seed: 5 });
+    const checkpoint = fresh('input');
+    const log = fresh('log');
+    function* failing() {
+      for (let i = 0; i < 50; i++) yield i;
+      throw new Error('sensor offline');
+    }
+    const seen: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const v of pool.with({ checkpoint, key: 0, window: 8 }).logged.stream(failing(), repeat(1), repeat(log), repeat(1))) seen.push(v);
+      })(),
+      (e: Error) => e instanceof ArgumentError && /argument 0 threw while reading item 50: sensor offline/.test(e.message),
+    );
+    const kept = readCheckpoint(checkpoint).stored;
+    assert.ok(kept.size > 0);
+    const full = await collect(pool.with({ checkpoint, key: 0, window: 8 }).logged.stream(range(80), repeat(1), repeat(log), repeat(2)));
+    assert.deepEqual(full, await pool.with({ key: 0 }).logged.map(range(80), repeat(1), repeat('/dev/null'), repeat(0)));
+    for (const index of runsOf(log, 2).keys()) assert.ok(!kept.has(index), `task ${index} ran again`);
+    // A map's input failing midway is the same typed error.
+    await assert.rejects(pool.walk.map(failing(), repeat(1)), (e: Error) => e instanceof ArgumentError && /map call: argument 0 threw while reading item 50: sensor offline/.test(e.message));
+  });
+});

@@ -155,7 +155,14 @@ export function zipArgs(args: readonly unknown[], strict: boolean, fixedCount?: 
   const pullLimit = limit === Infinity ? maxCount : limit;
   pulling: while (pulled.length > 0 && count < pullLimit) {
     for (const source of pulled) {
-      const step = source.iterator.next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = source.iterator.next();
+      } catch (error) {
+        // An input that fails midway is the caller's problem to fix: say which argument and item.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new ArgumentError(`map call: argument ${source.param} threw while reading item ${count}: ${message}`, { cause: error });
+      }
       if (step.done) {
         endedBy = source.param;
         break pulling;
