@@ -252,7 +252,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 
   /** A lazily read map answered as it goes (lib/pool/stream.ts); the key is taken now, in submission order. */
-  stream(method: string, iterables: unknown[], options: CallOptions): AsyncGenerator<unknown, void, undefined> {
+  stream(method: string, iterables: unknown[], options: CallOptions): AsyncIterableIterator<unknown> {
     this.check(method, 'call');
     if (this.options.dedicated) throw new ArgumentError(`${method}.stream: a dedicated pool maps exactly one task per worker; use map`);
     const taskKey = this.taskKeyFor(options);

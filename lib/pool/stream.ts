@@ -55,24 +55,99 @@ export function openStream(
   options: CallOptions,
   taskKey: [number, number],
   recorder?: () => Promise<StreamRecorder>,
-): AsyncGenerator<unknown, void, undefined> {
+): AsyncIterableIterator<unknown> {
   const what = `${method}.stream`;
   const input = new StreamInput(iterables, options.strict ?? false, what);
   if (options.synchronize) throw new ArgumentError(`${what}: option synchronize is for map calls, not streams`);
   if (options.onProgress) throw new ArgumentError(`${what}: option onProgress is for map calls; a stream's progress is what it has yielded`);
-  return run(host, method, input, options, taskKey, recorder);
+  return new FlatStream(batches(host, method, input, options, taskKey, recorder), options.ordered ?? true);
 }
 
-async function* run(
+/**
+ * The values of the batches, one `next()` each. An async generator yielding every value costs ~210 ns per value
+ * here (each `yield` also awaits); handing over whole batches and answering `next()` from the current one with a
+ * resolved promise leaves only for-await's own cost (bench S7; docs/design.md, "Streams and checkpoints").
+ */
+class FlatStream implements AsyncIterableIterator<unknown> {
+  private batch: Batch | undefined;
+  private position = 0;
+  private finished = false;
+  /** Calls waiting for a batch: while any waits, later calls queue behind it so values keep their order. */
+  private waiting = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly inner: AsyncGenerator<Batch, void, undefined>,
+    private readonly ordered: boolean,
+  ) {}
+
+  next(): Promise<IteratorResult<unknown>> {
+    const batch = this.batch;
+    if (this.waiting === 0 && batch && this.position < batch.count) return Promise.resolve({ value: this.item(batch, this.position++), done: false });
+    this.waiting++;
+    const result = this.chain.then(() => this.pull());
+    this.chain = result.then(
+      () => this.waiting--,
+      () => this.waiting--,
+    );
+    return result;
+  }
+
+  private async pull(): Promise<IteratorResult<unknown>> {
+    const current = this.batch;
+    if (current && this.position < current.count) return { value: this.item(current, this.position++), done: false };
+    if (this.finished) return { value: undefined, done: true };
+    try {
+      const step = await this.inner.next();
+      if (step.done) {
+        this.finished = true;
+        this.batch = undefined;
+        return { value: undefined, done: true };
+      }
+      this.batch = step.value;
+      this.position = 1;
+      return { value: this.item(step.value, 0), done: false };
+    } catch (error) {
+      this.finished = true;
+      this.batch = undefined;
+      throw error;
+    }
+  }
+
+  private item(batch: Batch, i: number): unknown {
+    const value = batch.results![i];
+    return this.ordered ? value : ({ index: batch.base + i, value } satisfies StreamValue<unknown>);
+  }
+
+  /** Leaving the loop (break, throw, return): the batches' generator runs its `finally`, cancelling what is in flight. */
+  async return(value?: unknown): Promise<IteratorResult<unknown>> {
+    this.finished = true;
+    this.batch = undefined;
+    await this.inner.return(undefined);
+    return { value, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+async function* batches(
   host: StreamHost,
   method: string,
   input: StreamInput,
   options: CallOptions,
   taskKey: [number, number],
   openRecorder: (() => Promise<StreamRecorder>) | undefined,
-): AsyncGenerator<unknown, void, undefined> {
+): AsyncGenerator<Batch, void, undefined> {
   const window = options.window ?? DEFAULT_WINDOW;
   const ordered = options.ordered ?? true;
+  // Values of a batch handed over stay counted in `held` until the consumer asks for the next batch.
   const maxInFlight = 2 * host.workerCount;
   const maxBatch = options.chunkSize ?? Math.max(1, Math.floor(window / maxInFlight));
   let batchSize = options.chunkSize ?? 1;
@@ -162,14 +237,11 @@ async function* run(
         if (tasks.count > 0) dispatch(tasks, first);
       }
       rethrow();
-      // Yield what is ready: in order, or as completed.
+      // Hand over what is ready, a batch at a time (FlatStream yields its values): in order, or as completed.
       while (queue.length > 0 && queue[0]!.results) {
         const batch = queue.shift()!;
-        const results = batch.results!;
-        for (let i = 0; i < batch.count; i++) {
-          held--;
-          yield ordered ? results[i] : ({ index: batch.base + i, value: results[i] } satisfies StreamValue<unknown>);
-        }
+        yield batch;
+        held -= batch.count; // the consumer asked for more: it has taken every value of the batch
         rethrow();
         // Top up between batches too, so workers are fed while a long batch is being consumed.
         if (!input.done && inFlight < maxInFlight && held + batchSize <= window) break;
