@@ -39,11 +39,14 @@ export class StreamInput {
       throw new ArgumentError(`${what}: at least one argument must be an iterable (all are repeat() or there are none)`);
     }
     this.isAsync = this.sources.some((s) => s.kind === 'async');
+    const iterable = this.sources.filter((s) => s.kind !== 'constant');
+    if (iterable.length === 1 && iterable[0]!.kind !== 'async') this.single = this.sources.indexOf(iterable[0]!);
   }
 
   /** Up to `n` more tasks, as columns (none once the input has ended). Only for inputs without async iterables. */
   pullSync(n: number): TaskColumns {
     const { columns, constants } = this.empty();
+    if (this.single >= 0) return this.pullSingle(n, columns, constants);
     let count = 0;
     reading: while (count < n && !this.done) {
       for (let p = 0; p < this.sources.length; p++) {
@@ -60,6 +63,41 @@ export class StreamInput {
       this.read++;
     }
     if (this.done && this.strict) this.checkStrictSync();
+    return { count, columns, constants };
+  }
+
+  /** The one iterable argument, when the others are all repeat() and it is sync: read in a tight loop. */
+  private readonly single: number = -1;
+
+  private pullSingle(n: number, columns: Array<unknown[] | undefined>, constants: unknown[]): TaskColumns {
+    const p = this.single;
+    const source = this.sources[p]!;
+    const column = columns[p]!;
+    let count = 0;
+    if (source.kind === 'array') {
+      const end = Math.min(source.array.length, source.position + n);
+      for (let i = source.position; i < end; i++) column.push(source.array[i]);
+      count = end - source.position;
+      source.position = end;
+      if (count < n) this.done = true;
+    } else {
+      const iterator = (source as { iterator: Iterator<unknown> }).iterator;
+      try {
+        for (; count < n; count++) {
+          const step = iterator.next();
+          if (step.done) {
+            this.done = true;
+            break;
+          }
+          column.push(step.value);
+          this.read++;
+        }
+      } catch (error) {
+        throw this.threw(p, error);
+      }
+      return { count, columns, constants };
+    }
+    this.read += count;
     return { count, columns, constants };
   }
 
