@@ -288,6 +288,10 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
   first result, a call answered by each worker (objectproxypool, comlink, postMessage: a broadcast; piscina,
   tinypool, workerpool: one task per worker that waits on a SharedArrayBuffer counter until every worker holds one,
   so no worker can take two).
+- **S7** (objectproxypool only: peers have no lazily read, bounded streaming map) 10^7 trivial tasks through
+  \`pool.noop.stream(range(10_000_000))\`, consumed with \`for await\`: throughput against one map of 10^6 (an array,
+  as in S2), the process's peak RSS (\`resourceUsage().maxRSS\`, workers included), and the time from a new stream
+  of 10^6 to its first value, unordered and ordered (median of 30).
 - **G1** latency of one call versus the size of its (cloned) Float64Array argument; **G2** broadcast round versus the
   number of workers (1, 2, 4, 8, on a ${m.nproc}-CPU machine).
 - **objectproxypool-remote** (S1–S3 only): the same calls with \`kind: 'remote'\` — its own nats-server on 127.0.0.1
