@@ -140,7 +140,10 @@ describe('checkpoint', () => {
   });
 });
 
-describe('checkpoint: the host killed (SIGKILL) at 10 random points', () => {
+// OPP_KILL_POINTS: how many kills (default 10); .ci/run's Node 22/24 reruns use fewer.
+const KILLS = Number(process.env.OPP_KILL_POINTS ?? 10);
+
+describe(`checkpoint: the host killed (SIGKILL) at ${KILLS} random points`, () => {
   it('each resume skips what was recorded; the final result equals an uninterrupted run', { timeout: 120_000 }, async (t) => {
     const TASKS = 300;
     const STEPS = 3000;
@@ -168,7 +171,7 @@ describe('checkpoint: the host killed (SIGKILL) at 10 random points', () => {
       });
 
     let killed = 0;
-    for (let run = 1; run <= 10; run++) {
+    for (let run = 1; run <= KILLS; run++) {
       const recorded = existsSync(checkpoint) ? readCheckpoint(checkpoint).stored : new Map();
       const remaining = TASKS - recorded.size;
       const result = await runChild(run, 1 + Math.floor(random() * Math.max(1, remaining / 4)));
@@ -176,15 +179,15 @@ describe('checkpoint: the host killed (SIGKILL) at 10 random points', () => {
       for (const index of runsOf(log, run).keys()) assert.ok(!recorded.has(index), `run ${run}: task ${index} ran again after its record was written`);
     }
     const before = readCheckpoint(checkpoint).stored;
-    const last = await runChild(11);
+    const last = await runChild(KILLS + 1);
     assert.equal(last.code, 0);
-    for (const index of runsOf(log, 11).keys()) assert.ok(!before.has(index), `last run: task ${index} ran again`);
+    for (const index of runsOf(log, KILLS + 1).keys()) assert.ok(!before.has(index), `last run: task ${index} ran again`);
     const resumed = JSON.parse(last.stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7));
     await using pool = await ProxyPool.create(Ensemble, { kind: 'thread', workers: 2, module, seed: 4242 });
     const uninterrupted = await pool.with({ key: 0 }).logged.map(range(TASKS), repeat(STEPS), repeat('/dev/null'), repeat(0));
     assert.deepEqual(resumed, uninterrupted);
-    t.diagnostic(`${killed} of 10 runs killed mid-run; ${runsOf(log, 11).size} tasks left for the last run`);
-    assert.ok(killed >= 8, `only ${killed} runs were killed before finishing`);
+    t.diagnostic(`${killed} of ${KILLS} runs killed mid-run; ${runsOf(log, KILLS + 1).size} tasks left for the last run`);
+    assert.ok(killed >= KILLS * 0.8, `only ${killed} of ${KILLS} runs were killed before finishing`);
   });
 });
 

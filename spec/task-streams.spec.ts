@@ -75,7 +75,8 @@ describe('per-task streams: the same numbers on any worker count and kind, throu
   const SEED = 20261206;
   const expected = Array.from({ length: N }, (_, i) => expectedWalk(SEED, 0, i, STEPS));
   for (const kind of kinds) {
-    for (const workers of [1, 2, 3, 5]) {
+    // OPP_REPRO_WORKERS: the worker counts (default 1,2,3,5); .ci/run's Node 22/24 reruns use fewer.
+    for (const workers of (process.env.OPP_REPRO_WORKERS ?? '1,2,3,5').split(',').map(Number)) {
       it(`${kind}, ${workers} worker(s): 1,000 tasks bit-identical, a worker killed mid-map and its chunk retried`, T, async () => {
         await using pool = await ProxyPool.create(Ensemble, { ...kindOptions(kind as Kind), workers, module, seed: SEED, respawn: true });
         let killed: Promise<unknown> | undefined;
@@ -101,6 +102,18 @@ describe('per-task streams: the same numbers on any worker count and kind, throu
         assert.deepEqual(await pool.with({ key: 0 }).walk.map([0, 1], repeat(STEPS)), [expected[0], expected[1]]);
       });
     }
+  }
+});
+
+describe('per-task streams in synchronized and dedicated maps', () => {
+  for (const kind of kinds) {
+    it(`[${kind}] the same numbers as a dynamic map`, T, async () => {
+      await using pool = await ProxyPool.create(Ensemble, { ...kindOptions(kind as Kind), workers: 3, module, seed: 77 });
+      const expected = Array.from({ length: 12 }, (_, i) => expectedWalk(77, 4, i, 5));
+      assert.deepEqual(await pool.with({ synchronize: true, key: 4 }).walk.map(range(12), repeat(5)), expected);
+      await using dedicated = await ProxyPool.create(Ensemble, { ...kindOptions(kind as Kind), workers: 3, module, seed: 77, dedicated: true });
+      assert.deepEqual(await dedicated.with({ key: 4 }).walk.map(range(3), repeat(5)), expected.slice(0, 3));
+    });
   }
 });
 

@@ -87,7 +87,9 @@ function sendTask(
   const id = ctx.nextId();
   const request =
     op === Op.Call
-      ? ([Op.Call, id, payload.method, payload.args!, payload.found] as const)
+      ? job.taskKey
+        ? ([Op.Call, id, payload.method, payload.args!, payload.found, [job.taskKey[0], job.taskKey[1], job.base + taskIndex]] as const)
+        : ([Op.Call, id, payload.method, payload.args!, payload.found] as const)
       : op === Op.Get
         ? ([Op.Get, id, payload.method] as const)
         : ([Op.Set, id, payload.method, payload.value, payload.found] as const);

@@ -12,7 +12,7 @@ import type { ShippedSource } from '../ship/names.ts';
 export enum Op {
   /** First message: what to construct and with which context. */
   Init = 1,
-  /** Call one method once: `[Op.Call, id, method, args, hasHandles]`. */
+  /** Call one method once: `[Op.Call, id, method, args, hasHandles, task?]`; `task` (a synchronized or dedicated map's task: `[poolSeed, key, index]`) gives it a taskContext(). */
   Call = 2,
   /**
    * Call one method for each of `count` tasks, in order, arguments given column by column:
@@ -72,7 +72,7 @@ export interface InitPayload {
 
 export type Request =
   | [Op.Init, InitPayload]
-  | [Op.Call, number, string, unknown[], boolean]
+  | [Op.Call, number, string, unknown[], boolean, task?: [poolSeed: number, key: number, index: number]]
   | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number, taskKey?: [number, number]]
   | [Op.Get, number, string]
   | [Op.Set, number, string, unknown, boolean]

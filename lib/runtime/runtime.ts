@@ -332,7 +332,20 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
           let decoded = args;
           if (hasHandles) ({ scope, decoded } = decodeScoped(args));
           const startedAt = timing ? clock() : undefined;
-          const result = callIn(context!, fn, instance, decoded);
+          const task = request[5];
+          let result: unknown;
+          if (task) {
+            // A synchronized or dedicated map's task: its taskContext(), whose signal Op.Cancel aborts until it settles.
+            const previous = swapTask({ poolSeed: task[0], key: task[1], index: task[2], signal: () => chunkSignal(id), context: undefined });
+            try {
+              result = callIn(context!, fn, instance, decoded);
+            } finally {
+              swapTask(previous);
+            }
+            const release = () => void chunkAborts.delete(id);
+            if (isThenable(result)) Promise.resolve(result).then(release, release);
+            else release();
+          } else result = callIn(context!, fn, instance, decoded);
           reply(id, scope ? endCallWhenSettled(scope, result) : result, startedAt);
         } catch (error) {
           endCall(scope, error);
@@ -365,10 +378,9 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
       case Op.Cancel:
         // Only a chunk still running can skip tasks; a cancel for one already answered is moot.
-        if (runningChunks.has(request[1])) {
-          cancelled.add(request[1]);
-          chunkAborts.get(request[1])?.abort(cancelReason(request[2]));
-        }
+        if (runningChunks.has(request[1])) cancelled.add(request[1]);
+        // A running chunk's or a map task's taskContext().signal.
+        chunkAborts.get(request[1])?.abort(cancelReason(request[2]));
         return;
       case Op.Close:
         void dispose(request[1]);
