@@ -123,6 +123,8 @@ describe('checkpoint', () => {
     await assert.rejects(pool.with({ checkpoint }).walk.one(1, 1), /not to one\(\)/);
     await assert.rejects(pool.with({ checkpoint }).fields.get('index'), /not to a field access/);
     assert.throws(() => pool.with({ checkpoint: '' }), /checkpoint must be a file path or file URL/);
+    await using dedicated = await ProxyPool.create(Ensemble, { kind: 'inline', workers: 2, module, dedicated: true });
+    await assert.rejects(dedicated.with({ checkpoint }).walk.map(range(2), repeat(1)), (e: Error) => e instanceof ArgumentError && /dedicated pool/.test(e.message));
     assert.equal(existsSync(checkpoint), false);
   });
 

@@ -241,7 +241,10 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     }
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
-    if (options.checkpoint !== undefined && !this.options.dedicated) return this.checkpointedMap(method, tasks, options);
+    if (options.checkpoint !== undefined) {
+      if (this.options.dedicated) throw new ArgumentError(`${method}.map: option checkpoint is for maps and streams of a shared pool; a dedicated pool's tasks are its workers' own state`);
+      return this.checkpointedMap(method, tasks, options);
+    }
     const taskKey = this.taskKeyFor(options);
     return this.run(method, tasks.count, options, (job) => {
       job.taskKey = taskKey;
