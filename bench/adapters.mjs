@@ -31,11 +31,13 @@ export const REFERENCES = ['postMessage', 'atomics'];
 
 export const adapters = {
   async objectproxypool({ workers, entry }) {
-    const { ProxyPool, SharedArrayWrapper, transfer } = await import(entry);
+    const { ProxyPool, SharedArrayWrapper, transfer, range } = await import(entry);
     const { BenchModel } = await import('./workers/opp-model.mjs');
     const pool = await ProxyPool.create(BenchModel, { workers, module: here('./workers/opp-model.mjs') });
     return {
       call: (m, a) => pool[m].one(a),
+      /** S7: `n` tasks read lazily from a range(), as an async iterable (objectproxypool's stream). */
+      stream: (m, n, options = {}) => pool.with(options)[m].stream(range(n)),
       callMany: (m, args) => pool[m].map(args),
       broadcast: (m, a) => pool[m](a),
       transfer: (m, a) => pool[m].one(transfer(a, [a.buffer])),

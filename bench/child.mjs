@@ -208,6 +208,47 @@ const scenarios = {
     return { startup: stat(startup, 'ms'), startupAll: all, close: stat(close, 'ms'), rssPerWorkerMB };
   },
 
+  /**
+   * S7: 10^7 trivial tasks through a stream, read lazily from a range(): throughput against one map of 10^6
+   * (whose input is an array, as in S2), the process's peak RSS (resourceUsage().maxRSS, workers' heaps included),
+   * and the time to the first result of a fresh stream, unordered and ordered.
+   */
+  async S7() {
+    const a = await create();
+    if (!a.stream) { await a.close(); return { stream: na('no streaming API') }; }
+    const n = quick ? 1_000_000 : 10_000_000;
+    for await (const _ of a.stream('noop', 100_000)) void _; // warm-up
+    const t0 = performance.now();
+    let count = 0;
+    let sum = 0;
+    for await (const value of a.stream('noop', n)) { count++; sum += value; }
+    const streamMs = performance.now() - t0;
+    const peakRssMB = process.resourceUsage().maxRSS / 1024;
+    if (count !== n || sum !== (n * (n - 1)) / 2) throw new Error(`stream yielded ${count} values summing to ${sum}`);
+    const xs = Array.from({ length: 1_000_000 }, (_, i) => i);
+    await a.callMany('noop', xs);
+    const mapMs = await timeEach(quick ? 2 : 5, () => a.callMany('noop', xs));
+    const first = async (ordered) => timeEach(quick ? 10 : 30, async () => {
+      const it = a.stream('noop', 1_000_000, { ordered })[Symbol.asyncIterator]();
+      await it.next();
+      await it.return();
+    });
+    const firstUnordered = await first(false);
+    const firstOrdered = await first(true);
+    await a.close();
+    const streamRate = n / (streamMs / 1000);
+    const mapRate = 1_000_000 / (median(mapMs) / 1000);
+    log(`stream ${n} in ${streamMs.toFixed(0)} ms (${(streamRate / 1e6).toFixed(2)} M/s); map 10^6 median ${median(mapMs).toFixed(0)} ms (${(mapRate / 1e6).toFixed(2)} M/s); peak RSS ${peakRssMB.toFixed(0)} MB`);
+    return {
+      stream: { ...stat([streamMs], 'ms'), calls: n, ratePerSec: streamRate },
+      map: { ...stat(mapMs, 'ms'), calls: 1_000_000, ratePerSec: mapRate },
+      throughputRatio: stat([streamRate / mapRate], '×'),
+      peakRssMB: stat([peakRssMB], 'MB'),
+      firstUnordered: stat(firstUnordered, 'ms'),
+      firstOrdered: stat(firstOrdered, 'ms'),
+    };
+  },
+
   /** Growth: latency of one call versus the size of its Float64Array argument (structured clone). */
   async G1() {
     if (library === 'atomics') return { na: 'no message carries data' };
@@ -244,6 +285,11 @@ const scenarios = {
 // The remote row measures calls over NATS (S1–S3); shared memory, transfer and start-up scenarios do not apply.
 if (library === 'objectproxypool-remote' && !['S1', 'S2', 'S3'].includes(scenario)) {
   console.log(`RESULT ${JSON.stringify({ library, scenario, seconds: 0, metrics: { na: 'remote: S1–S3 only' } })}`);
+  process.exit(0);
+}
+// S7 measures objectproxypool's stream(); peers have no lazily-read, bounded streaming map to compare with.
+if (scenario === 'S7' && library !== 'objectproxypool') {
+  console.log(`RESULT ${JSON.stringify({ library, scenario, seconds: 0, metrics: { stream: na('no streaming API') } })}`);
   process.exit(0);
 }
 const run = scenarios[scenario];

@@ -2,7 +2,7 @@
 
 export const LIBRARY_NAMES = ['objectproxypool', 'objectproxypool-remote', 'piscina', 'workerpool', 'tinypool', 'comlink', 'postMessage', 'atomics'] as const;
 export const PEER_NAMES = ['piscina', 'workerpool', 'tinypool', 'comlink'] as const;
-export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S4b', 'S5', 'S6', 'G1', 'G2'] as const;
+export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S4b', 'S5', 'S6', 'S7', 'G1', 'G2'] as const;
 
 export interface Stat { median: number; p95: number; n: number; unit: string; calls?: number; ratePerSec?: number }
 export interface NotApplicable { na: string }
@@ -60,6 +60,12 @@ const ROWS: Row[] = [
   { scenario: 'S6', key: 'startupAll', label: 'S6 start-up: create → every worker answered' },
   { scenario: 'S6', key: 'close', label: 'S6 close' },
   { scenario: 'S6', key: 'rssPerWorkerMB', label: 'S6 RSS per worker' },
+  { scenario: 'S7', key: 'stream', label: 'S7 stream of 10^7 trivial tasks', show: rate },
+  { scenario: 'S7', key: 'map', label: 'S7 one map of 10^6 (reference)', show: rate },
+  { scenario: 'S7', key: 'throughputRatio', label: 'S7 stream ÷ map throughput' },
+  { scenario: 'S7', key: 'peakRssMB', label: 'S7 peak RSS of the stream process' },
+  { scenario: 'S7', key: 'firstUnordered', label: 'S7 first result, unordered stream' },
+  { scenario: 'S7', key: 'firstOrdered', label: 'S7 first result, ordered stream' },
 ];
 
 const isStat = (m: unknown): m is Stat => !!m && typeof m === 'object' && 'median' in m;
@@ -223,6 +229,10 @@ export function targetsTable(report: Report): string {
     const r = ratio('S6', key);
     add(`S6 ${what} ≤ 1.1× the best peer`, r && `${r.value.toFixed(2)}× ${r.peer}`, r && r.value <= 1.1);
   }
+  const s7ratio = ours('S7', 'throughputRatio');
+  add('S7 stream of 10^7: throughput ≥ 0.8× one map of 10^6', s7ratio === undefined ? undefined : `${s7ratio.toFixed(2)}×`, s7ratio === undefined ? undefined : s7ratio >= 0.8);
+  const s7rss = ours('S7', 'peakRssMB');
+  add('S7 stream of 10^7: peak RSS < 150 MB', s7rss === undefined ? undefined : `${fmtNum(s7rss)} MB`, s7rss === undefined ? undefined : s7rss < 150);
   const b = ours('S3', 'round');
   add('seed: broadcast to 2 workers < 45 µs', b === undefined ? undefined : `${fmtNum(b)} µs`, b === undefined ? undefined : b < 45);
   const m = ours('S2', 'map1000');
@@ -288,6 +298,10 @@ ${failures.length ? `\nFailures: ${failures.map((f) => `${f.library}/${f.scenari
   first result, a call answered by each worker (objectproxypool, comlink, postMessage: a broadcast; piscina,
   tinypool, workerpool: one task per worker that waits on a SharedArrayBuffer counter until every worker holds one,
   so no worker can take two).
+- **S7** (objectproxypool only: peers have no lazily read, bounded streaming map) 10^7 trivial tasks through
+  \`pool.noop.stream(range(10_000_000))\`, consumed with \`for await\`: throughput against one map of 10^6 (an array,
+  as in S2), the process's peak RSS (\`resourceUsage().maxRSS\`, workers included), and the time from a new stream
+  of 10^6 to its first value, unordered and ordered (median of 30).
 - **G1** latency of one call versus the size of its (cloned) Float64Array argument; **G2** broadcast round versus the
   number of workers (1, 2, 4, 8, on a ${m.nproc}-CPU machine).
 - **objectproxypool-remote** (S1–S3 only): the same calls with \`kind: 'remote'\` — its own nats-server on 127.0.0.1

@@ -35,7 +35,7 @@ const list = (value: string | undefined, all: readonly string[], what: string): 
 };
 
 if (flag('help')) {
-  console.log(`usage: npm run bench -- [--quick] [--scenario S1,S2,S3,S4,S4b,S5,S6,G1,G2] [--library ${LIBRARY_NAMES.join(',')}]
+  console.log(`usage: npm run bench -- [--quick] [--scenario S1,S2,S3,S4,S4b,S5,S6,S7,G1,G2] [--library ${LIBRARY_NAMES.join(',')}]
        [--timeout seconds-per-child] [--budget seconds-total] [--rounds n] [--source] [--docs] [--out file.json]`);
   process.exit(0);
 }

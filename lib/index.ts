@@ -25,6 +25,8 @@ export type {
   RemoteFields,
   RemoteMethod,
   RemoteMethods,
+  StreamArgs,
+  StreamItem,
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
 export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';
@@ -39,10 +41,13 @@ export {
   remoteInfo,
   type RemoteInfo,
 } from './pool/errors.ts';
+export { CheckpointError, type CheckpointProblem } from './pool/checkpoint-error.ts';
 export { registerErrorClass, type ErrorClass } from './protocol/error-codec.ts';
 export { toHandle, registerHandleReviver, type Handle, type Shareable } from './protocol/value-codec.ts';
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { Rng } from './runtime/rng.ts';
+export { taskContext, type TaskContext } from './runtime/task-context.ts';
+export { TaskRng, taskSeed, philox4x32 } from './runtime/philox.ts';
 export { CapturedVariableError } from './ship/names.ts';
 export * from './shared/index.ts';
 export { serveHost } from './remote/serve-host.ts';

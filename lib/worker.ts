@@ -55,6 +55,7 @@ function hostEndpoint(): RuntimeEndpoint {
 }
 
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
+export { taskContext, type TaskContext } from './runtime/task-context.ts';
 export type { AnyClass } from './pool/types.ts';
 // Worker-side APIs of the service, partition and collective layers.
 export { serviceFunction, exposeFunction } from './runtime/service-functions.ts';

@@ -7,6 +7,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUN_TIMEOUT = 60_000;
@@ -77,6 +80,36 @@ describe('examples', () => {
     assert.ok(Math.abs(a.estimate - Math.PI) < 0.01, `estimate ${a.estimate}`);
     assert.equal(a.inside, b.inside, 'same seed, workers and samples: same counts');
     assert.equal(a.estimate, b.estimate);
+  });
+
+  it('ensemble-stream.ts: stopped, resumed from its checkpoint, equals an uninterrupted run; writes the SVG plot', T, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opp-ensemble-'));
+    try {
+      const at = (name: string) => join(dir, name);
+      const common = ['--tasks', '300', '--paths', '1000', '--seed', '11'];
+      const stopped = resultOf(await runExample('examples/ensemble-stream.ts', [...common, '--checkpoint', at('a.ckpt'), '--svg', at('a.svg'), '--stop-after', '60']));
+      assert.equal(stopped.done, 60);
+      assert.equal(stopped.complete, false);
+      const [resumed, fresh] = await Promise.all([
+        runExample('examples/ensemble-stream.ts', [...common, '--checkpoint', at('a.ckpt'), '--svg', at('b.svg'), '--workers', '3']),
+        runExample('examples/ensemble-stream.ts', [...common, '--checkpoint', at('c.ckpt'), '--svg', at('c.svg'), '--workers', '1']),
+      ]);
+      const r = resultOf(resumed);
+      const f = resultOf(fresh);
+      assert.equal(r.complete, true);
+      assert.equal(r.done, 300);
+      assert.equal(r.estimate, f.estimate, 'the resumed run, on 3 workers, gives exactly the 1-worker uninterrupted run');
+      assert.equal(r.halfWidth, f.halfWidth);
+      assert.ok(Math.abs(r.estimate - r.exact) < 4 * r.halfWidth, `estimate ${r.estimate} ± ${r.halfWidth}, exact ${r.exact}`);
+      const svg = readFileSync(at('b.svg'), 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /<polygon points="(\d+\.\d,\d+\.\d ?){598}"/, 'the 95% band: 299 points (n ≥ 2) each side');
+      assert.match(svg, /<polyline points="(\d+\.\d,\d+\.\d ?){299}"/);
+      assert.match(svg, /exact 10\.4506/);
+      assert.match(svg, /\(300 of 300 replicates\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('readme-port.ts prints what the Python README example prints', T, async () => {

@@ -2,7 +2,7 @@
  * How a call's tasks reach workers: broadcast (one per worker), dynamic map (chunks to whichever worker frees
  * up first), synchronized map (rounds of one task per worker) and dedicated map (task i to worker i).
  */
-import { Op, Status, type Response } from '../protocol/messages.ts';
+import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs, packNumbers, UncloneableValueError } from '../protocol/value-codec.ts';
 import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
@@ -47,7 +47,8 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
       for (const slot of slots) ctx.terminate(slot, reason);
       return;
     }
-    for (const [id, slot] of ids) slot.notify([Op.Cancel, id]);
+    const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : undefined;
+    for (const [id, slot] of ids) slot.notify(why === undefined ? [Op.Cancel, id] : [Op.Cancel, id, why]);
     if (job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0) {
       // The call ended early (an error elsewhere), but the tasks it left running stay bound by its deadline:
       // whatever still runs then is ended, as it would have been had the call waited for it.
@@ -87,7 +88,9 @@ function sendTask(
   const id = ctx.nextId();
   const request =
     op === Op.Call
-      ? ([Op.Call, id, payload.method, payload.args!, payload.found] as const)
+      ? job.taskKey
+        ? ([Op.Call, id, payload.method, payload.args!, payload.found, [job.taskKey[0], job.taskKey[1], job.base + taskIndex]] as const)
+        : ([Op.Call, id, payload.method, payload.args!, payload.found] as const)
       : op === Op.Get
         ? ([Op.Get, id, payload.method] as const)
         : ([Op.Set, id, payload.method, payload.value, payload.found] as const);
@@ -234,9 +237,11 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
     const sentAt = performance.now();
-    const request = [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, start] as [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number];
-    markTransfer(request, transfer);
-    slot.send(request, id, {
+    const chunk: Request = job.taskKey
+      ? [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, job.base + start, job.taskKey]
+      : [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, job.base + start];
+    markTransfer(chunk, transfer);
+    slot.send(chunk, id, {
       method,
       submittedAt: job.startedAt,
       exclusive: job.fromStart,

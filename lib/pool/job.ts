@@ -25,6 +25,10 @@ export class Job {
   readonly fromStart: boolean;
   /** Counted against the pool's capacity (set by the pool when the job starts). */
   admitted = false;
+  /** Map and stream tasks: `[pool seed, call key]`, from which each task's taskContext() stream is derived. */
+  taskKey: [number, number] | undefined;
+  /** Index of this job's task 0 in its call (a stream's batch starts where the previous one ended). */
+  base = 0;
   /** Run when the job ends early, to cancel work already sent; `interrupted` for timeout and abort. */
   onEarlyEnd: ((interrupted: boolean, reason: unknown) => void) | undefined;
 

@@ -96,7 +96,10 @@ export interface PoolOptions<Args extends readonly unknown[] = unknown[]> {
   concurrentTasksPerWorker?: number;
 }
 
-const callOptionKeys = new Set(['synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress', 'timeoutFrom']);
+const callOptionKeys = new Set([
+  'synchronize', 'timeout', 'signal', 'settle', 'chunkSize', 'strict', 'retries', 'onCancel', 'backpressure', 'onProgress',
+  'timeoutFrom', 'key', 'window', 'ordered', 'checkpoint',
+]);
 
 /** Per-call options are checked when given to `with()`, so a typo fails at once and names itself. */
 export function checkCallOptions(options: unknown): void {
@@ -117,7 +120,16 @@ export function checkCallOptions(options: unknown): void {
   if (backpressure !== undefined && backpressure !== 'wait' && backpressure !== 'reject') throw new ArgumentError(`call option backpressure must be 'wait' or 'reject', got ${describe(backpressure)}`);
   if (o.timeoutFrom !== undefined && o.timeoutFrom !== 'call' && o.timeoutFrom !== 'start') throw new ArgumentError(`call option timeoutFrom must be 'call' or 'start', got ${describe(o.timeoutFrom)}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ArgumentError(`call option onProgress must be a function, got ${describe(o.onProgress)}`);
-  for (const flag of ['synchronize', 'strict'] as const) {
+  if (o.key !== undefined && (!Number.isInteger(o.key) || (o.key as number) < 0 || (o.key as number) > 0xffffffff)) {
+    throw new ArgumentError(`call option key must be an integer from 0 to 4294967295 (a uint32), got ${describe(o.key)}`);
+  }
+  if (o.window !== undefined && (!Number.isInteger(o.window) || (o.window as number) < 1)) {
+    throw new ArgumentError(`call option window must be a positive integer (tasks in flight or buffered), got ${describe(o.window)}`);
+  }
+  if (o.checkpoint !== undefined && !(o.checkpoint instanceof URL) && (typeof o.checkpoint !== 'string' || o.checkpoint === '')) {
+    throw new ArgumentError(`call option checkpoint must be a file path or file URL, got ${describe(o.checkpoint)}`);
+  }
+  for (const flag of ['synchronize', 'strict', 'ordered'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ArgumentError(`call option ${flag} must be a boolean, got ${describe(o[flag])}`);
   }
 }

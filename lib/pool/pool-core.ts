@@ -7,11 +7,13 @@ import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
-import { zipArgs } from './map-args.ts';
+import { repeat, zipArgs } from './map-args.ts';
 import { checkMilliseconds, type ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
+import { openStream, type StreamHost } from './stream.ts';
+import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
 import { routeUp, type UpPool } from './uplink-host.ts';
@@ -40,7 +42,7 @@ interface Admission {
   start: () => void;
 }
 
-export class PoolCore implements DispatchContext, UpPool {
+export class PoolCore implements DispatchContext, UpPool, StreamHost {
   readonly id = ++poolIds;
   /** Hear a worker of this pool going away (collective sessions release their other participants). */
   readonly lostListeners = new Set<(slotIndex: number, reason: Error) => void>();
@@ -118,6 +120,13 @@ export class PoolCore implements DispatchContext, UpPool {
     return done;
   }
 
+  /** Call keys of map and stream calls, in submission order (unless pinned with `with({ key })`): see taskContext(). */
+  private keyCounter = 0;
+  /** The `[pool seed, call key]` of a new map or stream call. */
+  taskKeyFor(options: CallOptions): [number, number] {
+    return [this.options.seed, options.key ?? this.keyCounter++];
+  }
+
   get slots(): readonly WorkerSlot[] {
     return this.workforce.slots;
   }
@@ -133,6 +142,13 @@ export class PoolCore implements DispatchContext, UpPool {
 
   terminate(slot: WorkerSlot, cause: unknown): void {
     this.workforce.terminate(slot, cause);
+  }
+
+  /** `checkpoint` records map and stream tasks; other calls have nothing to resume. */
+  private noCheckpoint(method: string, options: CallOptions, call: string): void {
+    if (options.checkpoint !== undefined) {
+      throw new ArgumentError(`${method}: option checkpoint applies to map and stream calls, not to ${call}; use pool.with({ checkpoint }).${method}.map(...) or .stream(...)`);
+    }
   }
 
   private check(method: string, what: 'call' | 'field'): void {
@@ -198,6 +214,7 @@ export class PoolCore implements DispatchContext, UpPool {
    */
   one(method: string, args: unknown[], options: CallOptions): Promise<unknown> {
     this.check(method, 'call');
+    this.noCheckpoint(method, options, 'one()');
     if (!this.isPlain(options)) {
       return this.run(method, 1, { ...options, settle: 'fail-fast' }, (job) =>
         dynamicMap(this, job, method, { count: 1, columns: args.map((arg) => [arg]), constants: [] }, 1, options.retries ?? 0),
@@ -245,6 +262,7 @@ export class PoolCore implements DispatchContext, UpPool {
   /** Every worker, once, with the same arguments. */
   broadcast(method: string, args: unknown[], options: CallOptions): Promise<unknown[]> {
     this.check(method, 'call');
+    this.noCheckpoint(method, options, 'a broadcast');
     if (this.isPlain(options)) {
       this.singleCalls++;
       return leanBroadcast(this, method, args, this.singleCallDone);
@@ -279,25 +297,76 @@ export class PoolCore implements DispatchContext, UpPool {
     }
     const retries = options.retries ?? 0;
     if (!Number.isInteger(retries) || retries < 0) throw new ArgumentError(`retries must be a non-negative integer, got ${retries}`);
+    if (options.checkpoint !== undefined) {
+      if (this.options.dedicated) throw new ArgumentError(`${method}.map: option checkpoint is for maps and streams of a shared pool; a dedicated pool's tasks are its workers' own state`);
+      return this.checkpointedMap(method, tasks, options);
+    }
+    const taskKey = this.taskKeyFor(options);
     return this.run(method, tasks.count, options, (job) => {
+      job.taskKey = taskKey;
       if (this.options.dedicated) dedicated(this, job, method, tasks);
       else if (options.synchronize) synchronized(this, job, method, tasks);
       else dynamicMap(this, job, method, tasks, chunkSize, retries);
     });
   }
 
+  /** A lazily read map answered as it goes (lib/pool/stream.ts); the key is taken now, in submission order. */
+  stream(method: string, iterables: unknown[], options: CallOptions): AsyncIterableIterator<unknown> {
+    this.check(method, 'call');
+    if (this.options.dedicated) throw new ArgumentError(`${method}.stream: a dedicated pool maps exactly one task per worker; use map`);
+    const taskKey = this.taskKeyFor(options);
+    const { checkpoint } = options;
+    const recorder = checkpoint === undefined ? undefined : this.recorder(checkpoint, 'stream', method, taskKey, null, options);
+    return openStream(this, method, iterables, options, taskKey, recorder);
+  }
+
+  private recorder(checkpoint: string | URL, call: 'map' | 'stream', method: string, taskKey: [number, number], count: number | null, options: CallOptions) {
+    const fingerprint = { call, method, seed: taskKey[0], key: taskKey[1], count };
+    return () => import('./checkpoint.ts').then((m) => m.openCheckpoint(checkpoint, fingerprint, options.settle === 'all'));
+  }
+
+  /** A checkpointed map: an ordered stream over the already-read tasks, collected. */
+  private async checkpointedMap(method: string, tasks: TaskColumns, options: CallOptions): Promise<unknown[]> {
+    if (options.synchronize || options.onProgress) {
+      throw new ArgumentError(`${method}.map: option checkpoint cannot be combined with ${options.synchronize ? 'synchronize' : 'onProgress (stream the call and count what it yields)'}`);
+    }
+    const taskKey = this.taskKeyFor(options);
+    const iterables = Array.from(tasks.columns, (column, p) => column ?? repeat(tasks.constants[p]));
+    const recorder = this.recorder(options.checkpoint!, 'map', method, taskKey, tasks.count, options);
+    const results: unknown[] = [];
+    for await (const value of openStream(this, method, iterables, { ...options, ordered: true }, taskKey, recorder)) results.push(value);
+    return results;
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  /** One chunk of a stream: tasks [base, base + count) of the call whose key is `taskKey`. */
+  batch(method: string, tasks: TaskColumns, base: number, taskKey: [number, number], options: CallOptions): Promise<unknown[]> {
+    if (this.state !== 'open') return Promise.reject(new PoolClosedError(`cannot call ${method}`));
+    return this.run(method, tasks.count, options, (job) => {
+      job.taskKey = taskKey;
+      job.base = base;
+      dynamicMap(this, job, method, tasks, tasks.count, options.retries ?? 0);
+    });
+  }
+
   getField(field: string, options: CallOptions): Promise<unknown[]> {
     this.check(field, 'field');
+    this.noCheckpoint(field, options, 'a field access');
     return this.run(field, this.slots.length, options, (job) => broadcastField(this, job, Op.Get, field));
   }
 
   async setField(field: string, value: unknown, options: CallOptions): Promise<void> {
     this.check(field, 'field');
+    this.noCheckpoint(field, options, 'a field access');
     await this.run(field, this.slots.length, options, (job) => broadcastField(this, job, Op.Set, field, value));
   }
 
   async setFieldEach(field: string, values: Iterable<unknown>, options: CallOptions): Promise<void> {
     this.check(field, 'field');
+    this.noCheckpoint(field, options, 'a field access');
     if (values === null || values === undefined || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw new ArgumentError(`fields.setEach("${field}") expects an iterable of values, one per worker; got ${values === null ? 'null' : typeof values} (not iterable)`);
     }

@@ -31,8 +31,20 @@ function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
       return Promise.reject(error);
     }
   };
+  call.stream = (...iterables: unknown[]) => {
+    try {
+      return core.stream(name, iterables, options);
+    } catch (error) {
+      return failedStream(error);
+    }
+  };
   Object.defineProperty(call, 'name', { value: name });
   return call;
+}
+
+/** A stream whose call was refused: its first `next()` rejects with why (a stream never throws when made). */
+async function* failedStream(error: unknown): AsyncGenerator<never, void, undefined> {
+  throw error;
 }
 
 /** A call's errors must reach the caller as rejections, never as synchronous throws. */
@@ -55,7 +67,7 @@ function methodsView(core: PoolCore, options: CallOptions): object {
       if (!method) {
         const raw = remoteMethod(core, property, options);
         const safe = rejecting(raw);
-        method = Object.assign(safe, { map: raw.map, one: raw.one });
+        method = Object.assign(safe, { map: raw.map, one: raw.one, stream: raw.stream });
         Object.defineProperty(method, 'name', { value: property });
         cache.set(property, method);
       }

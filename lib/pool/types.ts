@@ -49,6 +49,22 @@ export interface CallOptions {
    * tasks done (including failed ones) out of the total, and per worker. `done` only grows and ends at `total`.
    */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Map and stream calls: the call key from which, with the pool seed and each task's index, taskContext()
+   * derives the task's seed and random stream. Default: assigned in submission order (0, 1, 2, ... per pool).
+   * Pin it to reproduce one call on its own, or to resume a checkpoint from another program. A uint32.
+   */
+  key?: number;
+  /** Streams: at most this many tasks in flight or waiting to be yielded (the memory bound). Default 8192. */
+  window?: number;
+  /** Streams: yield values in input order (default), or `{ index, value }` as tasks complete (`false`). */
+  ordered?: boolean;
+  /**
+   * Map and stream calls: a file recording each completed task (append-only, checksummed). Running the same call
+   * again with the same path skips the tasks it holds and yields the identical full result; a checkpoint of
+   * another call (seed, key, method, input length) is refused with a CheckpointError. Node only.
+   */
+  checkpoint?: string | URL;
 }
 
 /** What `onProgress` hears. */
@@ -100,6 +116,17 @@ export type MapArgs<P extends readonly unknown[]> = {
   [I in keyof P]: Iterable<P[I] | StandsFor<P[I]>> | Repeat<P[I] | StandsFor<P[I]>>;
 };
 
+/** One argument of a stream: a sync or async iterable, or `repeat()` for a constant. */
+export type StreamArgs<P extends readonly unknown[]> = {
+  [I in keyof P]: Iterable<P[I] | StandsFor<P[I]>> | AsyncIterable<P[I] | StandsFor<P[I]>> | Repeat<P[I] | StandsFor<P[I]>>;
+};
+
+/** What a stream yields: each result (settled with `settle: 'all'`), in order, or `{ index, value }` with `ordered: false`. */
+export type StreamItem<R, O extends CallOptions> = O extends { ordered: false }
+  ? { index: number; value: StreamValueOf<R, O> }
+  : StreamValueOf<R, O>;
+type StreamValueOf<R, O extends CallOptions> = O extends { settle: 'all' } ? PromiseSettledResult<Awaited<R>> : Awaited<R>;
+
 /** A method of the class as seen through the pool. */
 export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}> {
   /** Broadcast: run on every instance exactly once; results in worker order. */
@@ -112,6 +139,11 @@ export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}>
    * independent calls fast. Per-call options apply; `settle` does not (there is one result).
    */
   one(...args: HostArgs<Parameters<F>>): Promise<Awaited<ReturnType<F>>>;
+  /**
+   * A map read lazily and answered as it goes: task i receives the i-th element of each (sync or async)
+   * iterable; at most `window` tasks are in flight or buffered; leaving the loop cancels the rest.
+   */
+  stream(...args: StreamArgs<Parameters<F>>): AsyncIterableIterator<StreamItem<ReturnType<F>, O>>;
 }
 
 /** All of T's methods as remote methods, with nothing of the pool's own API mixed in. */

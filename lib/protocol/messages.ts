@@ -12,19 +12,20 @@ import type { ShippedSource } from '../ship/names.ts';
 export enum Op {
   /** First message: what to construct and with which context. */
   Init = 1,
-  /** Call one method once: `[Op.Call, id, method, args, hasHandles]`. */
+  /** Call one method once: `[Op.Call, id, method, args, hasHandles, task?]`; `task` (a synchronized or dedicated map's task: `[poolSeed, key, index]`) gives it a taskContext(). */
   Call = 2,
   /**
    * Call one method for each of `count` tasks, in order, arguments given column by column:
    * `[Op.Chunk, id, method, columns, constants, count, failFast, hasHandles, start]` — task i's parameter p
    * is `columns[p][i]`, or `constants[p]` where `columns[p]` is null; `start` is task 0's index in the call.
+   * An optional last element `[poolSeed, callKey]` gives the tasks their taskContext() (random stream, seed).
    */
   Chunk = 3,
   /** Read an instance field: `[Op.Get, id, field]`. */
   Get = 4,
   /** Write an instance field: `[Op.Set, id, field, value, hasHandles]`. */
   Set = 5,
-  /** Skip the not-yet-started tasks of a chunk: `[Op.Cancel, id]`. */
+  /** Skip the not-yet-started tasks of a chunk and abort its taskContext().signal: `[Op.Cancel, id, reason?]`. */
   Cancel = 6,
   /** Dispose the instance and acknowledge: `[Op.Close, id]`. */
   Close = 7,
@@ -71,11 +72,11 @@ export interface InitPayload {
 
 export type Request =
   | [Op.Init, InitPayload]
-  | [Op.Call, number, string, unknown[], boolean]
-  | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number]
+  | [Op.Call, number, string, unknown[], boolean, task?: [poolSeed: number, key: number, index: number]]
+  | [Op.Chunk, number, string, Array<unknown[] | null>, unknown[], number, boolean, boolean, number, taskKey?: [number, number]]
   | [Op.Get, number, string]
   | [Op.Set, number, string, unknown, boolean]
-  | [Op.Cancel, number]
+  | [Op.Cancel, number, reason?: string]
   | [Op.Close, number]
   | [Op.Reply, number, boolean, unknown, boolean];
 

@@ -11,6 +11,7 @@ import { clock } from './clock.ts';
 import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './uplink.ts';
 import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
 import { newPoolOwner, poolOwnerExtras, setRealmPoolOwner } from './pool-owner.ts';
+import { swapTask, type TaskSlot } from './task-context.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them; `transfer`: what moves instead of being copied (worker-side transfer()). */
@@ -34,6 +35,16 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   let callable = new Set<string>();
   const cancelled = new Set<number>();
   const runningChunks = new Set<number>();
+  /** taskContext().signal of running chunks, made only when a task reads it; Op.Cancel aborts it. */
+  const chunkAborts = new Map<number, AbortController>();
+  const chunkSignal = (id: number): AbortSignal => {
+    let controller = chunkAborts.get(id);
+    if (!controller) {
+      chunkAborts.set(id, (controller = new AbortController()));
+      if (cancelled.has(id)) controller.abort(cancelReason());
+    }
+    return controller.signal;
+  };
   let outbox: Response[] = [];
   /** Transfer lists of the outbox's results (transfer() in a method's return value), posted with it. */
   let outboxTransfer: Transferable[] | undefined;
@@ -216,6 +227,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     count: number,
     failFast: boolean,
     hasHandles: boolean,
+    start: number,
+    taskKey: [number, number] | undefined,
   ) => {
     let scope: DecodeScope | undefined;
     if (hasHandles) {
@@ -235,12 +248,24 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     const startedAt = runMs ? clock() : 0;
     let mark = startedAt;
     let timed = 0;
+    // The running task, for taskContext(): one record per chunk, refilled per task (no allocation per task).
+    const task: TaskSlot | undefined = taskKey && { poolSeed: taskKey[0], key: taskKey[1], index: 0, signal: () => chunkSignal(id), context: undefined };
     for (let i = 0; i < count; i++) {
       if (cancelled.size > 0 && cancelled.has(id)) break;
       try {
         fn ??= methodOf(method);
         for (let p = 0; p < params; p++) args[p] = columns[p] ? columns[p]![i] : constants[p];
-        let result = callIn(context!, fn, instance, args);
+        let result: unknown;
+        if (task) {
+          task.index = start + i;
+          task.context = undefined;
+          const previous = swapTask(task);
+          try {
+            result = callIn(context!, fn, instance, args);
+          } finally {
+            swapTask(previous);
+          }
+        } else result = callIn(context!, fn, instance, args);
         if (isThenable(result)) result = await result;
         if (result !== null && typeof result === 'object') {
           const state: EncodeState = { found: false };
@@ -264,6 +289,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     cancelled.delete(id);
     runningChunks.delete(id);
+    chunkAborts.delete(id);
     if (scope) endCall(scope, errors ? (decodeError(errors[0]![1]) ?? new Error('failed')) : undefined);
     const packed = errors || foundHandles ? results : packNumbers(results);
     if (runMs) send([id, Status.Chunk, packed, errors, foundHandles, startedAt, runMs.slice(0, timed)], transfer);
@@ -332,7 +358,20 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
           let decoded = args;
           if (hasHandles) ({ scope, decoded } = decodeScoped(args));
           const startedAt = timing ? clock() : undefined;
-          const result = callIn(context!, fn, instance, decoded);
+          const task = request[5];
+          let result: unknown;
+          if (task) {
+            // A synchronized or dedicated map's task: its taskContext(), whose signal Op.Cancel aborts until it settles.
+            const previous = swapTask({ poolSeed: task[0], key: task[1], index: task[2], signal: () => chunkSignal(id), context: undefined });
+            try {
+              result = callIn(context!, fn, instance, decoded);
+            } finally {
+              swapTask(previous);
+            }
+            const release = () => void chunkAborts.delete(id);
+            if (isThenable(result)) Promise.resolve(result).then(release, release);
+            else release();
+          } else result = callIn(context!, fn, instance, decoded);
           reply(id, scope ? endCallWhenSettled(scope, result) : result, startedAt);
         } catch (error) {
           endCall(scope, error);
@@ -341,7 +380,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Chunk:
-        void runChunk(request[1], request[2], request[3], request[4], request[5], request[6], request[7]);
+        void runChunk(request[1], request[2], request[3], request[4], request[5], request[6], request[7], request[8] ?? 0, request[9]);
         return;
       case Op.Get: {
         const [, id, field] = request;
@@ -366,6 +405,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       case Op.Cancel:
         // Only a chunk still running can skip tasks; a cancel for one already answered is moot.
         if (runningChunks.has(request[1])) cancelled.add(request[1]);
+        // A running chunk's or a map task's taskContext().signal.
+        chunkAborts.get(request[1])?.abort(cancelReason(request[2]));
         return;
       case Op.Close:
         void dispose(request[1]);
@@ -415,6 +456,13 @@ function resultTransfer(state: EncodeState, into?: Transferable[]): Transferable
   if (!into) return state.transfer;
   into.push(...state.transfer);
   return into;
+}
+
+/** Why a task's signal aborted: the host's reason (a timeout, an abort, an abandoned stream) as an AbortError. */
+function cancelReason(message?: string): Error {
+  const error = new Error(message ?? 'the call was cancelled: it timed out, was aborted, or its stream was abandoned');
+  error.name = 'AbortError';
+  return error;
 }
 
 function uncloneable(response: Response, cause: unknown): Error {

@@ -8,6 +8,7 @@
 import type { ShippedSource } from '../ship/names.ts';
 import { SHARED_NAMES, capturedError } from '../ship/names.ts';
 import { inWorker, workerContext } from './context.ts';
+import { taskContext } from './task-context.ts';
 import { Rng } from './rng.ts';
 
 type AnyClass = new (...args: any[]) => object;
@@ -15,7 +16,7 @@ type AnyClass = new (...args: any[]) => object;
 /** esbuild's own definition of the helper its keepNames option inserts (tsx turns it on). */
 const __name = (target: object, value: string) => Object.defineProperty(target, 'name', { value, configurable: true });
 
-const runtimeBindings: Record<string, unknown> = { workerContext, inWorker, Rng, __name };
+const runtimeBindings: Record<string, unknown> = { workerContext, inWorker, Rng, taskContext, __name };
 
 export async function evaluateShipped(source: ShippedSource, exportName: string): Promise<AnyClass> {
   // A global the host had may be missing here: a notebook kernel's own `var`s and functions live on its globalThis.

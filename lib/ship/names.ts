@@ -6,7 +6,7 @@
 import { registerErrorClass } from '../protocol/error-codec.ts';
 
 /** Names bound from the worker runtime itself (always loaded in a worker). */
-export const RUNTIME_NAMES = ['workerContext', 'inWorker', 'Rng'] as const;
+export const RUNTIME_NAMES = ['workerContext', 'inWorker', 'Rng', 'taskContext'] as const;
 
 /**
  * Names bound from the shared-memory module; it is loaded in the worker only when the class uses one of them.

@@ -49,6 +49,24 @@ async function checks() {
   // @ts-expect-error one() takes the method's own parameters
   await pool.step.one('fast');
 
+  // stream(): the map's argument forms plus async iterables; yields values, or { index, value } unordered.
+  for await (const value of pool.step.stream(range(3))) {
+    type _s1 = Expect<Equal<typeof value, number>>;
+  }
+  async function* paths() {
+    yield 'a';
+  }
+  for await (const item of pool.with({ ordered: false, window: 8 }).load.stream(paths(), repeat(2))) {
+    type _s2 = Expect<Equal<typeof item, { index: number; value: { ok: boolean } }>>;
+  }
+  for await (const settledItem of pool.with({ settle: 'all', checkpoint: 'run.ckpt' }).step.stream([1])) {
+    type _s3 = Expect<Equal<typeof settledItem, PromiseSettledResult<number>>>;
+  }
+  // @ts-expect-error stream() takes one iterable per parameter, of the parameter's type
+  pool.step.stream(['fast']);
+  // @ts-expect-error window is a number
+  pool.with({ window: '8' });
+
   // settle: 'all' changes the result type; later with() calls keep it unless they override it.
   const settled = await pool.with({ settle: 'all' }).step(1);
   type _5 = Expect<Equal<typeof settled, PromiseSettledResult<number>[]>>;
