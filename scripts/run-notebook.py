@@ -28,7 +28,10 @@ def main():
     path = sys.argv[1]
     nb = nbformat.read(path, as_version=4)
     kernel = sys.argv[2] if len(sys.argv) > 2 else nb.metadata['kernelspec']['name']
-    client = NotebookClient(nb, timeout=120, kernel_name=kernel, resources={'metadata': {'path': os.path.dirname(os.path.abspath(path))}})
+    # nbclient waits only 4 s (iopub_timeout) for a cell's outputs after its reply, then drops what comes later:
+    # on a loaded machine that lost the last progress update and the plot. Wait longer, and fail if even that is short.
+    client = NotebookClient(nb, timeout=120, iopub_timeout=60, raise_on_iopub_timeout=True, kernel_name=kernel,
+                            resources={'metadata': {'path': os.path.dirname(os.path.abspath(path))}})
     probe = nbformat.v4.new_code_cell(THREADS)
     cells = list(nb.cells)
     nb.cells.append(probe)  # nbclient stores outputs by index: the probe gets the last one
