@@ -47,7 +47,11 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
       return;
     }
     for (const [id, slot] of ids) slot.notify([Op.Cancel, id]);
-    if (job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0) {
+    const watchDeadline = job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0;
+    // Released from the worker's table at once: its late answer, if any, is dropped, and a worker that never
+    // answers holds nothing of this call (issue 17). Only tasks still bound by a deadline are watched until it.
+    if (!watchDeadline) for (const [id, slot] of ids) slot.delete(id);
+    if (watchDeadline) {
       // The call ended early (an error elsewhere), but the tasks it left running stay bound by its deadline:
       // whatever still runs then is ended, as it would have been had the call waited for it.
       const stillRunning = new Map(ids);

@@ -50,7 +50,7 @@ export class Job {
     }
     if (signal) {
       this.abortListener = () => this.fail(signal.reason, true);
-      signal.addEventListener('abort', this.abortListener, { once: true });
+      listen(signal, this.abortListener);
     }
     if (taskCount === 0) this.finish();
   }
@@ -155,9 +155,35 @@ export class Job {
   private end(): void {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.abortListener) this.options.signal!.removeEventListener('abort', this.abortListener);
+    if (this.abortListener) unlisten(this.options.signal!, this.abortListener);
     this.onEnd(this);
   }
 }
 
 const FAILED = Symbol('failed');
+
+/**
+ * One 'abort' listener per signal, however many calls share it (issue 17): Node warns past 10 listeners on one
+ * signal (MaxListenersExceededWarning), and a signal shared by a whole batch of calls is the common case.
+ */
+const listeners = new WeakMap<AbortSignal, Set<() => void>>();
+
+function listen(signal: AbortSignal, listener: () => void): void {
+  let set = listeners.get(signal);
+  if (!set) {
+    const calls = (set = new Set());
+    listeners.set(signal, calls);
+    signal.addEventListener('abort', () => {
+      listeners.delete(signal);
+      for (const call of [...calls]) call();
+    }, { once: true });
+  }
+  set.add(listener);
+}
+
+function unlisten(signal: AbortSignal, listener: () => void): void {
+  const set = listeners.get(signal);
+  if (!set) return;
+  set.delete(listener);
+  // The shared listener stays until the signal aborts or is collected; it holds no call once its set is empty.
+}

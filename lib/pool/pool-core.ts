@@ -54,7 +54,9 @@ export class PoolCore implements DispatchContext, UpPool {
   private readonly workforce: Workforce;
   /** Calls admitted and not yet settled; bounded by `capacity`. */
   private admitted = 0;
-  private readonly admissionQueue: Admission[] = [];
+  private admissionQueue: Admission[] = [];
+  /** Calls in the admission queue that ended while waiting (timeout, abort). */
+  private withdrawn = 0;
   private admissionHead = 0;
 
   private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
@@ -139,7 +141,16 @@ export class PoolCore implements DispatchContext, UpPool {
 
   private onJobEnd = (job: Job): void => {
     this.jobs.delete(job);
-    if (!job.admitted) return;
+    if (!job.admitted) {
+      // A call that timed out or was aborted while waiting for admission leaves the queue now, not when its turn
+      // comes (issue 17): compact once withdrawn calls are the larger part of it.
+      if (this.admissionQueue.length > 0 && ++this.withdrawn > 64 && this.withdrawn * 2 > this.admissionQueue.length - this.admissionHead) {
+        this.admissionQueue = this.admissionQueue.slice(this.admissionHead).filter((entry) => !entry.job.done);
+        this.admissionHead = 0;
+        this.withdrawn = 0;
+      }
+      return;
+    }
     // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
     this.admitted--;
     while (this.admissionHead < this.admissionQueue.length) {

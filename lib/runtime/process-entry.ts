@@ -23,6 +23,7 @@ serve(
     close: () => {
       process.disconnect();
     },
+    arrivesInTicks: true,
   },
   (init) => importClass(init, requireModule),
 );

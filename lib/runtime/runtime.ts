@@ -10,6 +10,7 @@ import { methodNamesOf } from './introspect.ts';
 import { clock } from './clock.ts';
 import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './uplink.ts';
 import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
+import { Inbox } from './inbox.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them. */
@@ -18,6 +19,8 @@ export interface RuntimeEndpoint {
   onMessage(handler: (message: Request | Request[]) => void): void;
   /** Called once the Close acknowledgement is posted; the endpoint may end the worker. */
   close(): void;
+  /** Messages arrive each in its own process.nextTick (a child process's IPC): see Inbox's `deferStart`. */
+  arrivesInTicks?: boolean;
 }
 
 export type ClassSource = (init: InitPayload) => Promise<new (...args: any[]) => object>;
@@ -29,8 +32,15 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   let instance: Record<string, any> | undefined;
   let context: WorkerContext | undefined;
   let callable = new Set<string>();
-  const cancelled = new Set<number>();
   const runningChunks = new Set<number>();
+  // Requests wait here until started, so that a cancel received meanwhile withdraws them (inbox.ts).
+  const inbox: Inbox = new Inbox(
+    (request) => handle(request),
+    (id) => runningChunks.has(id),
+    (fn) => asMessage(fn),
+    endpoint.arrivesInTicks,
+  );
+  const cancelled = inbox.cancelled;
   let outbox: Response[] = [];
   let flushScheduled = false;
   /** Pool option `metrics`: answers carry when each task started and how long it ran. */
@@ -221,6 +231,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     let mark = startedAt;
     let timed = 0;
     for (let i = 0; i < count; i++) {
+      // After a long synchronous stretch, let pending cancels (and the host's timers, inline) in first.
+      if (i > 0) {
+        const breather = inbox.breather();
+        if (breather) await breather;
+      }
       if (cancelled.size > 0 && cancelled.has(id)) break;
       try {
         fn ??= methodOf(method);
@@ -300,6 +315,10 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     switch (request[0]) {
       case Op.Call: {
         const [, id, method, args, hasHandles] = request;
+        if (inbox.withdrawn(id)) {
+          send([id, Status.Err, encodeError(new Error(`${method} was cancelled before it started`))]);
+          return;
+        }
         let scope: DecodeScope | undefined;
         try {
           const fn = methodOf(method);
@@ -315,10 +334,13 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Chunk:
+        // A chunk cancelled before it started runs no task; its (empty) answer is dropped by the host.
+        if (inbox.withdrawn(request[1])) cancelled.add(request[1]);
         void runChunk(request[1], request[2], request[3], request[4], request[5], request[6], request[7]);
         return;
       case Op.Get: {
         const [, id, field] = request;
+        if (inbox.withdrawn(id)) return void send([id, Status.Err, encodeError(new Error(`reading ${field} was cancelled`))]);
         try {
           if (!instance || !(field in instance)) throw new TypeError(`instance has no field "${field}"`);
           reply(id, instance[field]);
@@ -329,6 +351,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
       case Op.Set: {
         const [, id, field, value, hasHandles] = request;
+        if (inbox.withdrawn(id)) return void send([id, Status.Err, encodeError(new Error(`writing ${field} was cancelled`))]);
         try {
           instance![field] = hasHandles ? decodeValue(value) : value;
           send([id, Status.Ok, undefined, false]);
@@ -338,8 +361,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Cancel:
-        // Only a chunk still running can skip tasks; a cancel for one already answered is moot.
-        if (runningChunks.has(request[1])) cancelled.add(request[1]);
+        // Cancels act on arrival, in the inbox; none reaches here.
         return;
       case Op.Close:
         void dispose(request[1]);
@@ -368,11 +390,20 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     });
   };
 
+  const asMessage = (fn: () => void) => {
+    handling = true;
+    try {
+      fn();
+    } finally {
+      handling = false;
+      if (outbox.length > 0) flush();
+    }
+  };
+
   endpoint.onMessage((message) => {
     handling = true;
     try {
-      if (typeof message[0] === 'number') handle(message as Request);
-      else for (const request of message as Request[]) handle(request);
+      inbox.receive(message);
     } finally {
       handling = false;
       // Answers to synchronous calls leave as soon as the message is handled, in one message.
