@@ -315,10 +315,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     switch (request[0]) {
       case Op.Call: {
         const [, id, method, args, hasHandles] = request;
-        if (inbox.withdrawn(id)) {
-          send([id, Status.Err, encodeError(new Error(`${method} was cancelled before it started`))]);
-          return;
-        }
+        // Cancelled before it started: not run. The host has let go of the call; the answer is only for its table.
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         let scope: DecodeScope | undefined;
         try {
           const fn = methodOf(method);
@@ -340,7 +338,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       case Op.Get: {
         const [, id, field] = request;
-        if (inbox.withdrawn(id)) return void send([id, Status.Err, encodeError(new Error(`reading ${field} was cancelled`))]);
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         try {
           if (!instance || !(field in instance)) throw new TypeError(`instance has no field "${field}"`);
           reply(id, instance[field]);
@@ -351,7 +349,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
       case Op.Set: {
         const [, id, field, value, hasHandles] = request;
-        if (inbox.withdrawn(id)) return void send([id, Status.Err, encodeError(new Error(`writing ${field} was cancelled`))]);
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         try {
           instance![field] = hasHandles ? decodeValue(value) : value;
           send([id, Status.Ok, undefined, false]);
