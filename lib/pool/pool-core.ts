@@ -14,7 +14,7 @@ import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
-import { routeUp, type UpPool } from './uplink-host.ts';
+import { registerUpTopic, routeUp, type UpPool } from './uplink-host.ts';
 
 let poolIds = 0;
 /**
@@ -308,3 +308,13 @@ export class PoolCore implements DispatchContext, UpPool {
     for (const slot of this.slots) slot.failPending((method) => new PoolClosedError(`${method} was cancelled by close({ force: true })`));
   }
 }
+
+/**
+ * A worker that was busy asks for a barrier before starting more work (lib/runtime/inbox.ts): the answer follows
+ * every cancel this host sent before it. An inline worker shares this thread, whose timers (call timeouts, aborts)
+ * could not fire while it worked: it is answered after them.
+ */
+registerUpTopic('barrier', ({ pool, reply }) => {
+  if ((pool as PoolCore).options?.kind === 'inline') setTimeout(() => reply(true), 0);
+  else reply(true);
+});

@@ -38,6 +38,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     (request) => handle(request),
     (id) => runningChunks.has(id),
     (fn) => asMessage(fn),
+    () => uplink.request('barrier', undefined),
     endpoint.arrivesInTicks,
   );
   const cancelled = inbox.cancelled;
