@@ -3,6 +3,7 @@ import { availableParallelism, defaultKind, moduleUrlOf } from '../workers/platf
 import { ArgumentError } from './errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
 import type { RemotePoolOptions } from '../remote/options.ts';
+import { isErrorClass } from '../protocol/error-codec.ts';
 
 export type KindName = 'thread' | 'process' | 'inline' | 'web' | 'remote';
 
@@ -176,6 +177,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option backpressure must be 'wait' or 'reject', got ${JSON.stringify(backpressure)}`);
   }
   if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
+  checkErrorClasses(options.errorClasses);
   return {
     workers,
     argsFor,
@@ -200,4 +202,16 @@ function toModuleUrl(module: string | URL): string {
   if (typeof module !== 'string' || module === '') throw new ArgumentError('option module must be a URL or a path');
   if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
   return moduleUrlOf(module);
+}
+
+/** Option errorClasses: an array of classes extending Error (DOMException included), each with a name. */
+function checkErrorClasses(classes: unknown): void {
+  if (classes === undefined) return;
+  if (!Array.isArray(classes)) throw new ArgumentError(`option errorClasses must be an array of error classes, got ${describe(classes)}`);
+  classes.forEach((cls, i) => {
+    if (!isErrorClass(cls)) {
+      throw new ArgumentError(`option errorClasses[${i}] must be a class extending Error (e.g. class MyError extends Error {}), got ${typeof cls === 'function' ? `function ${cls.name || '(anonymous)'}, which does not extend Error` : describe(cls)}`);
+    }
+    if (!cls.name) throw new ArgumentError(`option errorClasses[${i}] is an anonymous class: errors are matched by class name; give it one, or use registerErrorClass(cls, name)`);
+  });
 }
