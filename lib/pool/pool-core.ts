@@ -3,6 +3,7 @@
  * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
 import { Op } from '../protocol/messages.ts';
+import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
@@ -317,4 +318,9 @@ export class PoolCore implements DispatchContext, UpPool {
 registerUpTopic('barrier', ({ pool, reply }) => {
   if ((pool as PoolCore).options?.kind === 'inline') setTimeout(() => reply(true), 0);
   else reply(true);
+});
+
+/** A process worker's uncaught error, sent just before it exits: the cause of its WorkerExitedError. */
+registerUpTopic('fatal', ({ slot, payload }) => {
+  slot.fatalError = decodeError(payload as EncodedError);
 });

@@ -34,6 +34,8 @@ export class WorkerSlot {
   tasksDone = 0;
   /** The worker currently keeps the event loop alive (see Workforce's keepAlive). */
   keptAlive = false;
+  /** What the current worker reported killing it, just before it exited (a process's uncaught error). */
+  fatalError: unknown;
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -58,6 +60,7 @@ export class WorkerSlot {
     this.ready = false;
     this.keptAlive = false;
     this.exitError = undefined;
+    this.fatalError = undefined;
     channel.onMessage((batch) => {
       if (generation === this.generation) this.receive(batch);
     });
