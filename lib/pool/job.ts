@@ -166,24 +166,30 @@ const FAILED = Symbol('failed');
  * One 'abort' listener per signal, however many calls share it (issue 17): Node warns past 10 listeners on one
  * signal (MaxListenersExceededWarning), and a signal shared by a whole batch of calls is the common case.
  */
-const listeners = new WeakMap<AbortSignal, Set<() => void>>();
+const listeners = new WeakMap<AbortSignal, { calls: Set<() => void>; onAbort: () => void }>();
 
 function listen(signal: AbortSignal, listener: () => void): void {
-  let set = listeners.get(signal);
-  if (!set) {
-    const calls = (set = new Set());
-    listeners.set(signal, calls);
-    signal.addEventListener('abort', () => {
+  let entry = listeners.get(signal);
+  if (!entry) {
+    const calls = new Set<() => void>();
+    const onAbort = () => {
       listeners.delete(signal);
       for (const call of [...calls]) call();
-    }, { once: true });
+    };
+    entry = { calls, onAbort };
+    listeners.set(signal, entry);
+    signal.addEventListener('abort', onAbort, { once: true });
   }
-  set.add(listener);
+  entry.calls.add(listener);
 }
 
 function unlisten(signal: AbortSignal, listener: () => void): void {
-  const set = listeners.get(signal);
-  if (!set) return;
-  set.delete(listener);
-  // The shared listener stays until the signal aborts or is collected; it holds no call once its set is empty.
+  const entry = listeners.get(signal);
+  if (!entry) return;
+  entry.calls.delete(listener);
+  // No call left on this signal: nothing of ours stays on it (a long-lived signal must not hold the pool).
+  if (entry.calls.size === 0) {
+    listeners.delete(signal);
+    signal.removeEventListener('abort', entry.onAbort);
+  }
 }
