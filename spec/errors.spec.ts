@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, ProxyPool, TimeoutError, UnknownMethodError, remoteInfo } from './helpers/lib.ts';
+import { ArgumentError, ProxyPool, TimeoutError, UnknownMethodError, fixtureUrl, remoteInfo } from './helpers/lib.ts';
+import { Throwers, oddKinds } from '../.test-build/spec/fixtures/throwers.js';
 import { Counter, CustomError } from '../.test-build/spec/fixtures/counter.js';
 import { counterModule, counterPool, kindOptions, kinds, T } from './helpers/kinds.ts';
 
@@ -102,3 +103,125 @@ for (const kind of kinds) {
     });
   });
 }
+
+// Issue 17: nothing a worker throws can crash the host or kill the worker; what could not be read is named.
+const throwersModule = fixtureUrl('throwers');
+for (const kind of kinds) {
+  describe(`odd thrown values [${kind}]`, () => {
+    const throwers = (options: { errorClasses?: Array<new (...args: any[]) => Error> } = {}) =>
+      ProxyPool.create(Throwers, { workers: 1, ...kindOptions(kind), module: throwersModule, ...options });
+    const rejection = async (call: Promise<unknown>) => call.then(() => assert.fail('should reject'), (e: unknown) => e as Error & Record<string, any>);
+
+    it('every odd value, thrown or rejected, rejects with an Error; the worker lives on and the next call succeeds', T, async () => {
+      await using pool = await throwers();
+      for (const odd of oddKinds) {
+        for (const method of ['throwIt', 'rejectIt'] as const) {
+          const error = await rejection(pool[method](odd));
+          assert.ok(error instanceof Error, `${odd}: got ${typeof error}`);
+          assert.equal(typeof error.message, 'string');
+          assert.deepEqual(await pool.ok(1), [1], `${odd}: the pool still answers`);
+        }
+      }
+      assert.deepEqual(await pool.fields.get('calls'), [oddKinds.length * 2], 'one worker throughout: none died');
+      assert.equal(pool.info.respawns[0], 0);
+    });
+
+    it('a throwing getter is named in the rebuilt error; the rest arrives', T, async () => {
+      await using pool = await throwers();
+      const error = await rejection(pool.throwIt('getter'));
+      assert.equal(error.message, 'has a bad getter');
+      assert.deepEqual(error.unreadable, ['x (Error: getter trap)']);
+    });
+
+    it('Proxies whose traps throw, revoked Proxies, null-prototype objects and throwing toPrimitive are described', T, async () => {
+      await using pool = await throwers();
+      assert.match((await rejection(pool.throwIt('revoked'))).message, /non-error value thrown: \[an object that can not be inspected \(a revoked Proxy\?\)\]/);
+      const proxied = await rejection(pool.throwIt('proxy-traps'));
+      assert.match(proxied.message, /^non-error value thrown: /);
+      assert.equal((await rejection(pool.throwIt('null-proto-bare'))).message, 'non-error value thrown: [object Object]');
+      const nullProto = await rejection(pool.throwIt('null-proto'));
+      assert.equal(nullProto.message, 'from a null-prototype object');
+      assert.equal(nullProto.extra, 1);
+      assert.equal((await rejection(pool.throwIt('to-primitive'))).message, 'non-error value thrown: [object Object]');
+      const fields = await rejection(pool.throwIt('non-string-fields'));
+      assert.equal(fields.name, '42');
+      assert.equal(fields.message, '[object Object]');
+      assert.match((await rejection(pool.throwIt('to-primitive-message'))).message, /^(\[object Object\])?$/);
+    });
+
+    it('cyclic and very deep cause chains are cut; AggregateError and SuppressedError members keep their class', T, async () => {
+      await using pool = await throwers();
+      const cyclic = await rejection(pool.throwIt('cyclic-cause'));
+      assert.equal(cyclic.message, 'a');
+      const cause = cyclic.cause as Error & { cause: string };
+      assert.equal(cause.message, 'b');
+      assert.match(cause.cause, /^\[circular/);
+      const deep = await rejection(pool.throwIt('deep-cause'));
+      let depth = 0;
+      for (let e = deep; e instanceof Error; e = e.cause as typeof deep) depth++;
+      assert.ok(depth <= 10, `depth ${depth}`);
+      const aggregate = await rejection(pool.throwIt('aggregate'));
+      assert.ok(aggregate instanceof AggregateError);
+      assert.ok(aggregate.errors[0] instanceof TypeError);
+      assert.equal(aggregate.errors[1].message, 'non-error value thrown: 42');
+      const suppressed = await rejection(pool.throwIt('suppressed'));
+      assert.equal(suppressed.name, 'SuppressedError');
+      assert.ok(suppressed.error instanceof RangeError && suppressed.error.message === 'inner');
+      assert.ok(suppressed.suppressed instanceof TypeError && suppressed.suppressed.message === 'suppressed');
+    });
+
+    it('huge messages and many properties are bounded', T, async () => {
+      await using pool = await throwers();
+      const huge = await rejection(pool.throwIt('huge'));
+      assert.ok(huge.message.length < 100_100 && /more characters cut by objectproxypool/.test(huge.message));
+      const many = await rejection(pool.throwIt('many-props'));
+      assert.equal(many.p99, 99);
+      assert.equal(many.p100, undefined);
+      assert.match(many.unreadable.join(), /properties beyond the first 100 \(of 1000\)/);
+    });
+
+    it('thrown non-errors arrive as Errors carrying the value as `thrown` when it can be cloned', T, async () => {
+      await using pool = await throwers();
+      const undef = await rejection(pool.throwIt('undefined'));
+      assert.equal(undef.message, 'non-error value thrown: undefined');
+      assert.ok('thrown' in undef && undef.thrown === undefined);
+      const symbol = await rejection(pool.throwIt('symbol'));
+      assert.equal(symbol.message, 'non-error value thrown: Symbol(thrown)');
+      assert.ok(!('thrown' in symbol));
+      assert.equal((await rejection(pool.throwIt('bigint'))).thrown, 10n);
+      assert.equal((await rejection(pool.throwIt('function'))).message, 'non-error value thrown: function thrownFunction');
+      const object = await rejection(pool.throwIt('value', { code: 7 }));
+      assert.deepEqual(object.thrown, { code: 7 });
+    });
+
+    it('an error-like object (string message, no name) keeps its message and own properties', T, async () => {
+      await using pool = await throwers();
+      const error = await rejection(pool.throwIt('error-like'));
+      assert.ok(error instanceof Error);
+      assert.equal(error.message, 'custom message');
+      assert.deepEqual(error.details, { a: 1 });
+    });
+
+    it('a DOMException round-trips with its class, name, message and code; errorClasses: [DOMException] works', T, async () => {
+      for (const options of [{}, { errorClasses: [DOMException as unknown as new () => Error] }]) {
+        await using pool = await throwers(options);
+        const error = await rejection(pool.throwIt('dom'));
+        assert.ok(error instanceof DOMException);
+        assert.equal(error.name, 'DataCloneError');
+        assert.equal(error.message, 'cannot clone this');
+        assert.equal(error.code, 25);
+        assert.deepEqual(await pool.ok(2), [2]);
+      }
+    });
+  });
+}
+
+describe('option errorClasses', () => {
+  it('is checked: an array of named classes extending Error', T, async () => {
+    const create = (errorClasses: unknown) => ProxyPool.create(Throwers, { workers: 1, module: throwersModule, errorClasses: errorClasses as [] });
+    await assert.rejects(create(42), (e: Error) => e instanceof ArgumentError && /option errorClasses must be an array of error classes, got 42/.test(e.message));
+    await assert.rejects(create([TypeError, 'x']), (e: Error) => e instanceof ArgumentError && /option errorClasses\[1\] must be a class extending Error .*got "x"/.test(e.message));
+    await assert.rejects(create([class NotAnError {}]), /errorClasses\[0\] must be a class extending Error .*got function NotAnError, which does not extend Error/);
+    await assert.rejects(create([class extends Error {}]), /errorClasses\[0\] is an anonymous class/);
+  });
+});

@@ -42,7 +42,8 @@ for (const kind of faultKinds) {
         assert.equal(error.method, 'fault');
         assert.match(error.message, /^worker 1 exited.* while running fault/);
         if (fault === 'exit') assert.equal(error.exitCode, 7);
-        if (fault === 'async-throw' && kind === 'thread') assert.match(error.message, /async boom/);
+        if (fault === 'async-throw') assert.match(error.message, /async boom/);
+        if (fault === 'async-throw') assert.equal((error.cause as Error)?.message, 'async boom');
         // The replacement is a fresh instance: its counter starts again, the survivor's does not.
         assert.deepEqual(await pool.ok(2), [2, 2]);
         assert.deepEqual(await pool.fields.get('calls'), [2, 1]);

@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ArgumentError, PoolClosedError, TimeoutError, range, repeat } from './helpers/lib.ts';
 import { counterPool, kinds, type Kind } from './helpers/kinds.ts';
+import { oddKinds } from '../.test-build/spec/fixtures/throwers.js';
 
 type Pool = Awaited<ReturnType<typeof counterPool>>;
 type ErrorClass = abstract new (...args: any[]) => Error;
@@ -409,3 +410,39 @@ describe('property: random command sequences against a model', () => {
     assert.ok(details.numRuns >= Math.min(RUNS, 10), `only ${details.numRuns} runs fitted in the time limit`);
   });
 });
+
+// Issue 17: anything thrown in a worker — arbitrary values and odd error objects — rejects the call with an Error;
+// the host survives, the worker lives on (one pool per kind for all cases), and no call is left pending.
+const THROW_RUNS = Number(process.env.OPP_FC_RUNS ?? 200);
+const throwersModule = new URL('../.test-build/spec/fixtures/throwers.js', import.meta.url);
+const thrownValue = fc.oneof(
+  fc.constantFrom(...oddKinds).map((kind) => ({ kind, arg: undefined as unknown })),
+  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }).map((arg) => ({ kind: 'value' as const, arg })),
+  fc.record({ message: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)), name: fc.oneof(fc.string(), fc.constant(null)), extra: fc.anything() }).map((arg) => ({ kind: 'value' as const, arg })),
+);
+
+for (const kind of kinds) {
+  describe(`property: thrown values [${kind}]`, () => {
+    it(`${THROW_RUNS} arbitrary thrown values reject with an Error; the worker and the pool live on`, { timeout: 120_000 }, async () => {
+      const { ProxyPool } = await import('./helpers/lib.ts');
+      const { Throwers } = await import('../.test-build/spec/fixtures/throwers.js');
+      await using pool = await ProxyPool.create(Throwers, { workers: 1, kind, module: throwersModule });
+      let cases = 0;
+      await fc.assert(
+        fc.asyncProperty(thrownValue, fc.boolean(), async ({ kind: odd, arg }, async) => {
+          cases++;
+          const call = async ? pool.rejectIt(odd, arg) : pool.throwIt(odd, arg);
+          const error = await call.then(() => undefined, (e: unknown) => e);
+          assert.ok(error instanceof Error, `rejected with ${typeof error}`);
+          assert.equal(typeof error.message, 'string');
+          assert.deepEqual(await pool.ok(cases), [cases]);
+        }),
+        { numRuns: THROW_RUNS, ...(process.env.OPP_FC_SEED ? { seed: Number(process.env.OPP_FC_SEED) } : {}) },
+      );
+      assert.equal(pool.info.alive, 1);
+      assert.deepEqual(pool.info.respawns, [0]);
+      assert.deepEqual(await pool.fields.get('calls'), [cases], 'every case ran on the same worker');
+      assert.equal(pool.info.inFlight, 0);
+    });
+  });
+}

@@ -49,7 +49,11 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
     }
     const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : undefined;
     for (const [id, slot] of ids) slot.notify(why === undefined ? [Op.Cancel, id] : [Op.Cancel, id, why]);
-    if (job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0) {
+    const watchDeadline = job.onCancel === 'terminate' && job.deadline !== undefined && ids.length > 0;
+    // Released from the worker's table at once: its late answer, if any, is dropped, and a worker that never
+    // answers holds nothing of this call (issue 17). Only tasks still bound by a deadline are watched until it.
+    if (!watchDeadline) for (const [id, slot] of ids) slot.delete(id);
+    if (watchDeadline) {
       // The call ended early (an error elsewhere), but the tasks it left running stay bound by its deadline:
       // whatever still runs then is ended, as it would have been had the call waited for it.
       const stillRunning = new Map(ids);
@@ -59,7 +63,7 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
         for (const slot of new Set(stillRunning.values())) {
           ctx.terminate(slot, new TimeoutError(job.method, job.timeout ?? job.deadline! - job.startedAt));
         }
-      }, Math.max(0, job.deadline - performance.now()));
+      }, Math.max(0, job.deadline! - performance.now()));
       timer.unref?.();
     }
   };

@@ -54,7 +54,7 @@ export class Job {
     if (timeout !== undefined && !this.fromStart) this.startTimer(timeout);
     if (signal) {
       this.abortListener = () => this.fail(signal.reason, true);
-      signal.addEventListener('abort', this.abortListener, { once: true });
+      listen(signal, this.abortListener);
     }
     if (taskCount === 0) this.finish();
   }
@@ -174,9 +174,41 @@ export class Job {
   private end(): void {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.abortListener) this.options.signal!.removeEventListener('abort', this.abortListener);
+    if (this.abortListener) unlisten(this.options.signal!, this.abortListener);
     this.onEnd(this);
   }
 }
 
 const FAILED = Symbol('failed');
+
+/**
+ * One 'abort' listener per signal, however many calls share it (issue 17): Node warns past 10 listeners on one
+ * signal (MaxListenersExceededWarning), and a signal shared by a whole batch of calls is the common case.
+ */
+const listeners = new WeakMap<AbortSignal, { calls: Set<() => void>; onAbort: () => void }>();
+
+function listen(signal: AbortSignal, listener: () => void): void {
+  let entry = listeners.get(signal);
+  if (!entry) {
+    const calls = new Set<() => void>();
+    const onAbort = () => {
+      listeners.delete(signal);
+      for (const call of [...calls]) call();
+    };
+    entry = { calls, onAbort };
+    listeners.set(signal, entry);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  entry.calls.add(listener);
+}
+
+function unlisten(signal: AbortSignal, listener: () => void): void {
+  const entry = listeners.get(signal);
+  if (!entry) return;
+  entry.calls.delete(listener);
+  // No call left on this signal: nothing of ours stays on it (a long-lived signal must not hold the pool).
+  if (entry.calls.size === 0) {
+    listeners.delete(signal);
+    signal.removeEventListener('abort', entry.onAbort);
+  }
+}

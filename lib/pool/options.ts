@@ -3,6 +3,7 @@ import { availableParallelism, defaultKind, moduleUrlOf } from '../workers/platf
 import { ArgumentError } from './errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
 import type { RemotePoolOptions } from '../remote/options.ts';
+import { isErrorClass } from '../protocol/error-codec.ts';
 
 export type KindName = 'thread' | 'process' | 'inline' | 'web' | 'remote';
 
@@ -246,6 +247,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option concurrentTasksPerWorker must be a positive integer (or Infinity), got ${describe(concurrency)}`);
   }
   if (options.onDrain !== undefined && typeof options.onDrain !== 'function') throw new ArgumentError(`option onDrain must be a function, got ${describe(options.onDrain)}`);
+  checkErrorClasses(options.errorClasses);
   return {
     workers,
     argsFor,
@@ -327,4 +329,16 @@ function toModuleUrl(module: string | URL): string {
     );
   }
   return moduleUrlOf(module);
+}
+
+/** Option errorClasses: an array of classes extending Error (DOMException included), each with a name. */
+function checkErrorClasses(classes: unknown): void {
+  if (classes === undefined) return;
+  if (!Array.isArray(classes)) throw new ArgumentError(`option errorClasses must be an array of error classes, got ${describe(classes)}`);
+  classes.forEach((cls, i) => {
+    if (!isErrorClass(cls)) {
+      throw new ArgumentError(`option errorClasses[${i}] must be a class extending Error (e.g. class MyError extends Error {}), got ${typeof cls === 'function' ? `function ${cls.name || '(anonymous)'}, which does not extend Error` : describe(cls)}`);
+    }
+    if (!cls.name) throw new ArgumentError(`option errorClasses[${i}] is an anonymous class: errors are matched by class name; give it one, or use registerErrorClass(cls, name)`);
+  });
 }

@@ -3,6 +3,7 @@
  * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
 import { Op } from '../protocol/messages.ts';
+import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
@@ -16,7 +17,7 @@ import { openStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
-import { routeUp, type UpPool } from './uplink-host.ts';
+import { registerUpTopic, routeUp, type UpPool } from './uplink-host.ts';
 import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
 import { DrainSignal, poolStats } from './drain.ts';
 
@@ -55,7 +56,9 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   private readonly workforce: Workforce;
   /** Calls admitted and not yet settled; bounded by `capacity`. */
   private admitted = 0;
-  private readonly admissionQueue: Admission[] = [];
+  private admissionQueue: Admission[] = [];
+  /** Calls in the admission queue that ended while waiting (timeout, abort). */
+  private withdrawn = 0;
   private admissionHead = 0;
 
   private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
@@ -192,7 +195,16 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
 
   private onJobEnd = (job: Job): void => {
     this.jobs.delete(job);
-    if (!job.admitted) return;
+    if (!job.admitted) {
+      // A call that timed out or was aborted while waiting for admission leaves the queue now, not when its turn
+      // comes (issue 17): compact once withdrawn calls are the larger part of it.
+      if (this.admissionQueue.length > 0 && ++this.withdrawn > 64 && this.withdrawn * 2 > this.admissionQueue.length - this.admissionHead) {
+        this.admissionQueue = this.admissionQueue.slice(this.admissionHead).filter((entry) => !entry.job.done);
+        this.admissionHead = 0;
+        this.withdrawn = 0;
+      }
+      return;
+    }
     // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
     if (--this.admitted === 0 && this.singleCalls === 0) this.maybeDrained();
     while (this.admissionHead < this.admissionQueue.length) {
@@ -452,3 +464,18 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     for (const slot of this.workforce.everySlot) slot.failPending((method) => new PoolClosedError(`${method} ${reason}`));
   }
 }
+
+/**
+ * A worker that was busy asks for a barrier before starting more work (lib/runtime/inbox.ts): the answer follows
+ * every cancel this host sent before it. An inline worker shares this thread, whose timers (call timeouts, aborts)
+ * could not fire while it worked: it is answered after them.
+ */
+registerUpTopic('barrier', ({ pool, reply }) => {
+  if ((pool as PoolCore).options?.kind === 'inline') setTimeout(() => reply(true), 0);
+  else reply(true);
+});
+
+/** A process worker's uncaught error, sent just before it exits: the cause of its WorkerExitedError. */
+registerUpTopic('fatal', ({ slot, payload }) => {
+  slot.fatalError = decodeError(payload as EncodedError);
+});

@@ -90,6 +90,8 @@ export class WorkerSlot {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** What the current worker reported killing it, just before it exited (a process's uncaught error). */
+  fatalError: unknown;
   /** How many workers have held this slot: 1 + respawns. */
   generation = 0;
   channel!: WorkerChannel;
@@ -141,6 +143,7 @@ export class WorkerSlot {
     this.ready = false;
     this.keptAlive = false;
     this.exitError = undefined;
+    this.fatalError = undefined;
     channel.onMessage((batch) => {
       if (generation === this.generation) this.receive(batch);
     });

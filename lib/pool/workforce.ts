@@ -207,7 +207,7 @@ export class Workforce {
 
   /** A worker is gone. Replace it first (when respawn is on), then fail what was waiting on it, so retries find the replacement. */
   private lose(slot: WorkerSlot, info: ExitInfo, reason: WorkerExitEvent['reason']): void {
-    const cause = info.error;
+    const cause = info.error ?? slot.fatalError;
     // A worker that died by itself while constructing would die again: only replace built or terminated ones.
     const respawn = this.options.respawn && !this.ending && !slot.leaving && (slot.ready || reason === 'terminated');
     const waiting = slot.detach(new WorkerExitedError(slot.index, undefined, info.code, cause));

@@ -3,6 +3,8 @@ import { serve } from './runtime.ts';
 import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
 import { explainProcessCloneError } from '../shared/process-memory.ts';
+import { encodeError } from '../protocol/error-codec.ts';
+import { Status } from '../protocol/messages.ts';
 
 if (!process.send) throw new Error('the process worker entry must be started with an IPC channel (child_process.fork)');
 
@@ -26,6 +28,26 @@ serve(
     close: () => {
       process.disconnect();
     },
+    arrivesInTicks: true,
   },
   (init) => importClass(init, requireModule),
 );
+
+// What kills this process reaches the host's WorkerExitedError.cause (issue 17), as a thread's does: the error is
+// sent before the exit (Status.Up 'fatal'), then the process ends as Node would (message on stderr, code 1).
+let dying = false;
+const fatal = (error: unknown) => {
+  if (dying) return;
+  dying = true;
+  console.error(error);
+  const exit = () => process.exit(1);
+  try {
+    if (process.connected) process.send!([-2147483648, Status.Up, 'fatal', encodeError(error), false], undefined, {}, exit);
+    else exit();
+  } catch {
+    exit();
+  }
+  setTimeout(exit, 1000).unref();
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);

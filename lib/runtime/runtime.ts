@@ -12,6 +12,7 @@ import { uplinkExtras, withDecodeScope, type DecodeScope, type Uplink } from './
 import { findServiceFunction, onServiceFunction, serviceFunctionNames } from './service-functions.ts';
 import { newPoolOwner, poolOwnerExtras, setRealmPoolOwner } from './pool-owner.ts';
 import { swapTask, type TaskSlot } from './task-context.ts';
+import { Inbox } from './inbox.ts';
 
 export interface RuntimeEndpoint {
   /** Sends one response or a batch of them; `transfer`: what moves instead of being copied (worker-side transfer()). */
@@ -22,6 +23,8 @@ export interface RuntimeEndpoint {
   close(): void;
   /** The worker shares the host's realm (inline): it owns only the pools its calls create, not the realm's. */
   sharedRealm?: boolean;
+  /** Messages arrive each in its own process.nextTick (a child process's IPC): see Inbox's `deferStart`. */
+  arrivesInTicks?: boolean;
 }
 
 export type ClassSource = (init: InitPayload) => Promise<new (...args: any[]) => object>;
@@ -33,7 +36,6 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
   let instance: Record<string, any> | undefined;
   let context: WorkerContext | undefined;
   let callable = new Set<string>();
-  const cancelled = new Set<number>();
   const runningChunks = new Set<number>();
   /** taskContext().signal of running chunks, made only when a task reads it; Op.Cancel aborts it. */
   const chunkAborts = new Map<number, AbortController>();
@@ -45,6 +47,17 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     }
     return controller.signal;
   };
+  // Requests wait here until started, so that a cancel received meanwhile withdraws them (inbox.ts).
+  const inbox: Inbox = new Inbox(
+    (request) => handle(request),
+    (id) => runningChunks.has(id),
+    (fn) => asMessage(fn),
+    () => uplink.request('barrier', undefined),
+    endpoint.arrivesInTicks,
+    // On arrival, a running chunk's or call's taskContext().signal aborts, so cooperative tasks stop at once.
+    (request) => chunkAborts.get(request[1] as number)?.abort(cancelReason(request[2] as string | undefined)),
+  );
+  const cancelled = inbox.cancelled;
   let outbox: Response[] = [];
   /** Transfer lists of the outbox's results (transfer() in a method's return value), posted with it. */
   let outboxTransfer: Transferable[] | undefined;
@@ -251,6 +264,11 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     // The running task, for taskContext(): one record per chunk, refilled per task (no allocation per task).
     const task: TaskSlot | undefined = taskKey && { poolSeed: taskKey[0], key: taskKey[1], index: 0, signal: () => chunkSignal(id), context: undefined };
     for (let i = 0; i < count; i++) {
+      // After a long synchronous stretch, let pending cancels (and the host's timers, inline) in first.
+      if (i > 0) {
+        const breather = inbox.breather();
+        if (breather) await breather;
+      }
       if (cancelled.size > 0 && cancelled.has(id)) break;
       try {
         fn ??= methodOf(method);
@@ -352,6 +370,8 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     switch (request[0]) {
       case Op.Call: {
         const [, id, method, args, hasHandles] = request;
+        // Cancelled before it started: not run. The host has let go of the call; the answer is only for its table.
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         let scope: DecodeScope | undefined;
         try {
           const fn = methodOf(method);
@@ -380,10 +400,13 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Chunk:
+        // A chunk cancelled before it started runs no task; its (empty) answer is dropped by the host.
+        if (inbox.withdrawn(request[1])) cancelled.add(request[1]);
         void runChunk(request[1], request[2], request[3], request[4], request[5], request[6], request[7], request[8] ?? 0, request[9]);
         return;
       case Op.Get: {
         const [, id, field] = request;
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         try {
           if (!instance || !(field in instance)) throw new TypeError(`instance has no field "${field}"`);
           reply(id, instance[field]);
@@ -394,6 +417,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
       }
       case Op.Set: {
         const [, id, field, value, hasHandles] = request;
+        if (inbox.withdrawn(id)) return void send([id, Status.Ok, undefined, false]);
         try {
           instance![field] = hasHandles ? decodeValue(value) : value;
           send([id, Status.Ok, undefined, false]);
@@ -403,10 +427,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
         return;
       }
       case Op.Cancel:
-        // Only a chunk still running can skip tasks; a cancel for one already answered is moot.
-        if (runningChunks.has(request[1])) cancelled.add(request[1]);
-        // A running chunk's or a map task's taskContext().signal.
-        chunkAborts.get(request[1])?.abort(cancelReason(request[2]));
+        // Cancels act on arrival, in the inbox (which also aborts taskContext().signal); none reaches here.
         return;
       case Op.Close:
         void dispose(request[1]);
@@ -436,11 +457,20 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     });
   };
 
+  const asMessage = (fn: () => void) => {
+    handling = true;
+    try {
+      fn();
+    } finally {
+      handling = false;
+      if (outbox.length > 0) flush();
+    }
+  };
+
   endpoint.onMessage((message) => {
     handling = true;
     try {
-      if (typeof message[0] === 'number') handle(message as Request);
-      else for (const request of message as Request[]) handle(request);
+      inbox.receive(message);
     } finally {
       handling = false;
       // Answers to synchronous calls leave as soon as the message is handled, in one message.

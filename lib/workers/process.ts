@@ -34,7 +34,9 @@ function channelOf(child: ChildProcess): WorkerChannel {
   let lastError: unknown;
   let terminating = false;
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once the IPC channel is drained, so the child's last message (a fatal error,
+    // sent just before it exits) is read before its exit is reported.
+    child.once('close', (code, signal) => {
       resolve();
       if (!terminating) {
         exitHandler?.({ code: code ?? undefined, error: signal ? new Error(`killed by ${signal}`) : lastError });
