@@ -3,6 +3,7 @@ import { registerErrorClass } from '../protocol/error-codec.ts';
 import { resolveOptions, type PoolOptions } from './options.ts';
 import { PoolCore } from './pool-core.ts';
 import { currentPoolOwner } from '../runtime/pool-owner.ts';
+import { handedToLoadingWorker } from '../runtime/self-import.ts';
 import { makePoolProxy, reservedNames } from './proxy.ts';
 import type { AnyClass, CallOptions, PoolProxy } from './types.ts';
 
@@ -28,6 +29,9 @@ export const ProxyPool = {
     Class: C,
     options: PoolOptions<[...ConstructorParameters<C>]> = {},
   ): Promise<ProxyPool<InstanceType<C>>> {
+    // A worker importing this script for its class runs the script's top level, and so this call: hand the class
+    // over and never settle, so the script's own use of the pool does not run in the worker (runtime/self-import.ts).
+    if (handedToLoadingWorker(Class as unknown as new (...args: any[]) => object, options?.module)) return new Promise<never>(() => {});
     // Read before the first await: inside an inline worker's call, the call's context is current only until then.
     const owner = currentPoolOwner();
     const resolved = resolveOptions(Class, options);

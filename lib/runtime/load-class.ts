@@ -1,6 +1,7 @@
 /** Finding the user's class inside a worker: by module URL and export name, or among classes given to `expose()`. */
 import type { InitPayload } from '../protocol/messages.ts';
 import type { RequireModule } from './require-module.ts';
+import { loadWatchingSelfImport } from './self-import.ts';
 
 type AnyClass = new (...args: any[]) => object;
 
@@ -25,9 +26,13 @@ export async function importClass(init: InitPayload, requireModule?: RequireModu
   // Loaded only for shipSource pools: every worker's start-up pays for each module of the runtime it imports.
   if (init.source) return (await import('./shipped-class.ts')).evaluateShipped(init.source, init.exportName);
   if (!init.module) throw new TypeError('this worker was started without a module and no class was exposed in it');
+  const module = init.module;
   let exports: Record<string, unknown>;
   try {
-    exports = requireModule?.(init.module) ?? (await import(init.module));
+    // The module may be a script that creates this very pool at its top level: it then hands over the class.
+    const loaded = await loadWatchingSelfImport(module, async () => requireModule?.(module) ?? (await import(module)));
+    if ('selfImported' in loaded && typeof loaded.selfImported === 'function') return loaded.selfImported as AnyClass;
+    exports = loaded as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(init.module.replace('file://', ''))) {

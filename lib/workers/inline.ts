@@ -22,8 +22,10 @@ export const inlineKind: WorkerKind = {
         close: () => inner.close(),
         sharedRealm: true,
       },
-      // With a module given, load the class from it as other kinds do (same errors for a wrong module or export).
-      async (init) => (init.module ? importClass(init) : spec.Class ?? importClass(init)),
+      // With a module given, load the class from it as other kinds do (same errors for a wrong module or export) —
+      // except from the main script, which may be the one creating this pool at its top level: its import would
+      // wait for that top level, which waits for this pool (a deadlock). Its class is the one we were given.
+      async (init) => (init.module && !(spec.Class && isMainScript(init.module)) ? importClass(init) : spec.Class ?? importClass(init)),
     );
     let closed = false;
     return {
@@ -44,3 +46,11 @@ export const inlineKind: WorkerKind = {
     };
   },
 };
+
+/** Whether `moduleUrl` is the script Node was started with (`node script.mjs`). */
+function isMainScript(moduleUrl: string): boolean {
+  const main = typeof process === 'undefined' ? undefined : process.argv?.[1];
+  if (!main) return false;
+  const { pathToFileURL } = nodeBuiltin<typeof import('node:url')>('node:url');
+  return pathToFileURL(main).href === moduleUrl;
+}
