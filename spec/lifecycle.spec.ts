@@ -166,3 +166,16 @@ for (const kind of kinds.filter((k): k is 'thread' | 'process' => k === 'thread'
     });
   });
 }
+
+describe('close({ force: true }) on process workers (issue 17, defect 7)', () => {
+  it('is prompt with a worker in an endless loop, and silent: no IPC error on stderr', T, async () => {
+    const script = new URL('./fixtures/force-close-script.mjs', import.meta.url);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script.pathname], { timeout: 25_000 });
+    const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice(7));
+    assert.deepEqual([result.stuck, result.broadcast], ['PoolClosedError', 'PoolClosedError']);
+    // It waited the 5 s dispose grace for the stuck worker before; ending it at once takes a few ms.
+    assert.ok(result.ms < 2500, `close({ force: true }) took ${result.ms} ms`);
+    const noise = stderr.split('\n').filter((line) => line.trim() && !/OBJECTPROXYPOOL_SHADOWED_METHOD|--trace-warnings/.test(line));
+    assert.deepEqual(noise, [], `stderr: ${stderr}`);
+  });
+});

@@ -423,9 +423,12 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     }
     this.state = 'closing';
     this.closing = (async () => {
+      // Forced: a worker still running a call may be stuck (an endless loop), so it is ended at once, without the
+      // dispose handshake it could not answer (that waited disposeTimeout, 5 s by default, for nothing).
+      const busy = options.force ? new Set(this.workforce.everySlot.filter((slot) => slot.inFlight > 0)) : undefined;
       if (options.force) this.failAll();
       try {
-        const stuck = await this.settleWithin(timeout);
+        const stuck = (await this.settleWithin(timeout)) ?? busy;
         await this.workforce.close(this.options.disposeTimeout, stuck);
       } finally {
         this.state = 'closed';
