@@ -63,7 +63,11 @@ function channelOf(child: ChildProcess): WorkerChannel {
     },
     terminate: async () => {
       terminating = true;
-      child.ref(); // keep the event loop alive until the exit is seen
+      // Keep the event loop alive until the exit is seen: the exit is reported on 'close', which waits for the IPC
+      // channel to drain after the process is gone, so the channel must hold the loop too (an unref'd one let a
+      // script's loop end with close() still pending, under load).
+      child.ref();
+      child.channel?.ref?.();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
