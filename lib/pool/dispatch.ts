@@ -2,6 +2,7 @@
  * How a call's tasks reach workers: broadcast (one per worker), dynamic map (chunks to whichever worker frees
  * up first), synchronized map (rounds of one task per worker) and dedicated map (task i to worker i).
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs, packNumbers, UncloneableValueError } from '../protocol/value-codec.ts';

@@ -11,6 +11,13 @@
  * request's list to the request (markTransfer) and the worker slot hands it to postMessage when the request leaves.
  * Kinds that cannot move memory (process, remote) copy instead and warn once (warnCopiedOnce).
  */
+/**
+ * What can be moved instead of copied: the platform's Transferable (ArrayBuffer, MessagePort, streams,
+ * ImageBitmap...). Declared here, loosely, so that the published types need neither the DOM library nor Node's
+ * worker_threads types; what is really transferable is checked when the value is sent.
+ */
+export type Transferable = object;
+
 import { ArgumentError } from '../pool/errors.ts';
 import { registerErrorClass } from './error-codec.ts';
 

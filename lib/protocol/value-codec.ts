@@ -7,6 +7,7 @@
  * Maps, Sets and class instances travel by structured clone untouched.
  */
 
+import type { Transferable } from './transfer.ts';
 import { checkList, isTransferred, mergeLists } from './transfer.ts';
 
 /** A value implementing this method is sent as the handle it returns. */

@@ -2,6 +2,7 @@
  * What runs inside a worker around the user's instance: construct it, then answer batches of requests.
  * The same code serves every worker kind; a kind only supplies the endpoint (a MessagePort, `self`, ...).
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import { Op, Status, type InitPayload, type Request, type Response } from '../protocol/messages.ts';
 import { decodeError, encodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { checkPorts, decodeValue, encodeValue, packNumbers, type EncodeState } from '../protocol/value-codec.ts';

@@ -2,6 +2,7 @@
  * The runtime's endpoint inside a module Web Worker: the worker's global scope. Unhandled rejections are
  * rethrown so that the page sees them as the worker's 'error' event, as a thread's host sees them as an exit.
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import type { RuntimeEndpoint } from './runtime.ts';
 
 interface WorkerScope {

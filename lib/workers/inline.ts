@@ -3,6 +3,7 @@
  * same protocol — arguments are cloned, errors encoded — so code that works inline works on threads, while a
  * debugger can step straight into the instance. Meant for debugging and notebooks; it gives no parallelism.
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 import { serve } from '../runtime/runtime.ts';
 import { importClass } from '../runtime/load-class.ts';

@@ -3,6 +3,7 @@
  * clone as they do between threads). Isolation is total — a crash, an exit or memory exhaustion takes down only
  * that instance — at the price of a slower start and IPC instead of in-memory messaging.
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';

@@ -8,6 +8,7 @@
  * back on an inbox of the pool. Hosts publish `P.hb.<id>` heartbeats; a host silent for `hostTimeout` ms is lost
  * and its instances exit (WorkerExitedError for their calls, respawn elsewhere when the pool has `respawn`).
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { Op, type Request, type Response } from '../protocol/messages.ts';

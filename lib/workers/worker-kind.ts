@@ -2,6 +2,7 @@
  * The one interface every worker kind implements. The pool never touches a Worker, a ChildProcess or a port
  * directly: it posts batches, receives batches and hears about exits. A new kind is one file implementing `spawn`.
  */
+import type { Transferable } from '../protocol/transfer.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 
 export interface ExitInfo {
