@@ -10,7 +10,7 @@
  */
 import { toHandle, registerHandleReviver, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from '../shared/dtypes.ts';
-import { waitAsync } from '../shared/wait-async.ts';
+import { waitAsync, waitChange } from '../shared/wait-async.ts';
 import { deadlineOf, remainingMs, type LockOptions } from '../shared/locks.ts';
 import { allocate, memoryFromRef, memoryRef, release, type Hold, type SharedMemoryOptions } from '../shared/process-memory.ts';
 
@@ -103,11 +103,7 @@ export class SharedRWLock implements Shareable {
 
   async #waitAsync(seen: number, tries: number, left: number): Promise<void> {
     if (!this.#polls && waitAsync) {
-      const r = waitAsync(this.#s, CHANGES, seen, Math.min(50, left));
-      // Atomics.waitAsync does not keep Node's event loop alive: a timer does.
-      const keepAlive = r.async ? setTimeout(() => undefined, Math.min(50, left)) : undefined;
-      if (r.async) await r.value;
-      clearTimeout(keepAlive);
+      await waitChange(this.#s, CHANGES, seen, Math.min(50, left));
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(16, 2 ** Math.min(tries, 4), left)));

@@ -4,7 +4,7 @@
  */
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from './dtypes.ts';
-import { waitAsync } from './wait-async.ts';
+import { waitAsync, waitChange } from './wait-async.ts';
 import { ArgumentError, TimeoutError } from '../pool/errors.ts';
 import { registerErrorClass } from '../protocol/error-codec.ts';
 import { type Hold, type SharedMemoryOptions, allocate, holdOf, isShareableBuffer, memoryFromRef, memoryRef, release } from './process-memory.ts';
@@ -176,11 +176,7 @@ export class SharedLock implements Shareable {
     for (let pause = 1; c !== UNLOCKED; pause = Math.min(pause * 2, 16)) {
       const left = remainingMs(deadline, 'SharedLock.lockAsync()', options);
       if (waitAsync && !this.#polls) {
-        const r = waitAsync(s, 0, CONTENDED, left === Infinity ? undefined : left);
-        // Atomics.waitAsync does not keep Node's event loop alive: a timer does, so the timeout can fire.
-        const keepAlive = r.async && left !== Infinity ? setTimeout(() => undefined, left) : undefined;
-        if (r.async) await r.value;
-        clearTimeout(keepAlive);
+        await waitChange(s, 0, CONTENDED, left);
       } else {
         // Engines without waitAsync: poll with backoff; correctness still comes from the exchange below.
         await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
