@@ -22,7 +22,8 @@ describe('core suite against kind remote (2 hosts, 1 nats-server)', { skip }, ()
   let hosts: HostProcess[] = [];
   before(async () => {
     nats = await startNats();
-    hosts = await Promise.all([startHost(nats.url, { capacity: 8 }), startHost(nats.url, { capacity: 8 })]);
+    // Two Counter hosts, and one serving the error codec's Throwers (errors.spec's odd thrown values).
+    hosts = await Promise.all([startHost(nats.url, { capacity: 8 }), startHost(nats.url, { capacity: 8 }), startHost(nats.url, { fixture: 'throwers', capacity: 4 })]);
   });
   after(async () => {
     await Promise.all(hosts.map((h) => h.stop('SIGTERM')));
