@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every spec/*.spec.ts under node:test. Node 20 does not expand globs given to --test, so we list the files.
-// Usage: node scripts/run-tests.mjs [filter...]   (filters match file names)
+// Usage: node scripts/run-tests.mjs [filter...]   (filters match parts of file names; x.spec.ts matches exactly)
 // The summary names every skipped test or suite with its reason; under CI (CI set, as .ci/run does) any skip fails
 // the run, so the suites that need chromium or nats-server provably ran.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 const filters = process.argv.slice(2);
 const files = readdirSync('spec')
   .filter((name) => name.endsWith('.spec.ts'))
-  .filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)))
+  // A filter ending in .spec.ts names one file exactly (faults.spec.ts, not layer-faults.spec.ts); others match parts.
+  .filter((name) => filters.length === 0 || filters.some((f) => (f.endsWith('.spec.ts') ? name === f : name.includes(f))))
   .sort()
   .map((name) => join('spec', name));
 if (files.length === 0) {

@@ -23,7 +23,7 @@ describe('core suite against kind remote (2 hosts, 1 nats-server)', { skip }, ()
   before(async () => {
     nats = await startNats();
     // Two Counter hosts, and one serving the error codec's Throwers (errors.spec's odd thrown values).
-    hosts = await Promise.all([startHost(nats.url, { capacity: 8 }), startHost(nats.url, { capacity: 8 }), startHost(nats.url, { fixture: 'throwers', capacity: 4 })]);
+    hosts = await Promise.all([startHost(nats.url, { capacity: 8 }), startHost(nats.url, { capacity: 8 }), startHost(nats.url, { fixture: 'throwers', capacity: 4, extra: { exportName: 'Throwers' } })]);
   });
   after(async () => {
     await Promise.all(hosts.map((h) => h.stop('SIGTERM')));
