@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ArgumentError, PoolClosedError, TimeoutError, range, repeat } from './helpers/lib.ts';
-import { counterPool, kinds, type Kind } from './helpers/kinds.ts';
+import { counterPool, kindOptions, kinds, type Kind } from './helpers/kinds.ts';
 import { oddKinds } from '../.test-build/spec/fixtures/throwers.js';
 
 type Pool = Awaited<ReturnType<typeof counterPool>>;
@@ -426,7 +426,7 @@ for (const kind of kinds) {
     it(`${THROW_RUNS} arbitrary thrown values reject with an Error; the worker and the pool live on`, { timeout: 120_000 }, async () => {
       const { ProxyPool } = await import('./helpers/lib.ts');
       const { Throwers } = await import('../.test-build/spec/fixtures/throwers.js');
-      await using pool = await ProxyPool.create(Throwers, { workers: 1, kind, module: throwersModule });
+      await using pool = await ProxyPool.create(Throwers, { workers: 1, ...kindOptions(kind), module: throwersModule });
       let cases = 0;
       await fc.assert(
         fc.asyncProperty(thrownValue, fc.boolean(), async ({ kind: odd, arg }, async) => {
