@@ -17,7 +17,7 @@ import { encodeError } from '../protocol/error-codec.ts';
 import { isClass, pickExport } from '../runtime/load-class.ts';
 import { threadKind } from '../workers/thread.ts';
 import type { WorkerChannel } from '../workers/worker-kind.ts';
-import { DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, payloadLimit, subjects, type DiscoverAnswer, type DiscoverQuery, type SpawnAnswer, type SpawnRequest, type ToHost, type ToPool } from './wire.ts';
+import { DEFAULT_PREFIX, checkConnection, checkWireRuntime, connectNats, decode, encode, payloadLimit, subjects, type DiscoverAnswer, type DiscoverQuery, type SpawnAnswer, type SpawnRequest, type ToHost, type ToPool } from './wire.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import type { RemoteConnection } from './options.ts';
 import { ServeTally, announce, checkServiceName, type Announced } from './service.ts';
@@ -94,6 +94,7 @@ const RESERVED = new Set(['__proto__', 'constructor', 'prototype', 'then']);
  * process.on('SIGTERM', () => void host.close());
  */
 export async function serveHost(options: HostOptions): Promise<Host> {
+  checkWireRuntime('a remote host');
   checkConnection(options, 'serveHost options');
   if (options.module === undefined || options.module === '') throw new TypeError('serveHost needs { module }: the module exporting the class to serve');
   const moduleUrl = toUrl(options.module);

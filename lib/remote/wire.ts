@@ -92,6 +92,20 @@ function restoreShared(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The wire format is V8's serializer (`node:v8`). Bun's `node:v8` writes JavaScriptCore's format instead, which
+ * Node hosts and pools cannot read: discovery would just find nobody. Refuse at once, saying why.
+ */
+export function checkWireRuntime(who: string): void {
+  const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
+  if (versions?.bun !== undefined) {
+    throw new RemoteConnectionError(
+      `${who} cannot run on Bun: the remote wire is V8's serializer (node:v8), and Bun's node:v8 writes JavaScriptCore's ` +
+        `format, which Node hosts and pools cannot read. Run the pool and the hosts on Node (or Deno).`,
+    );
+  }
+}
+
 /** Loads the NATS client only now: pools of other kinds never pay for it, and it may be absent. */
 export async function natsClient(): Promise<typeof import('@nats-io/transport-node')> {
   try {

@@ -13,6 +13,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { Op, type Request, type Response } from '../protocol/messages.ts';
 import {
+  checkWireRuntime,
   DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, natsClient, payloadLimit, subjects,
   type DiscoverAnswer, type SpawnAnswer, type SpawnRequest, type ToPool,
 } from '../remote/wire.ts';
@@ -33,6 +34,7 @@ export interface RemoteKind extends WorkerKind {
 const SETTLE_MS = 40;
 
 export async function createRemoteKind(remote: RemotePoolOptions | undefined, exportName: string): Promise<RemoteKind> {
+  checkWireRuntime("kind 'remote'");
   const options = checkConnection(remote, 'option remote') as RemotePoolOptions;
   const discoveryTimeout = options.discoveryTimeout ?? 2000;
   const hostTimeout = options.hostTimeout ?? 3000;

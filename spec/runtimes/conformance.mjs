@@ -10,10 +10,13 @@ const { Probe } = await import('./model.mjs');
 const module = new URL('./model.mjs', import.meta.url);
 const kinds = (globalThis.process?.argv?.[2] ?? 'thread').split(',');
 const CHECK_MS = 20_000;
+/** Where a pool of `kind` finds its class: the module, or for 'remote' the hosts on OPP_REMOTE_SERVERS (serving model.mjs). */
+const where = (kind) =>
+  kind === 'remote' ? { kind, remote: { servers: process.env.OPP_REMOTE_SERVERS, hostTimeout: 2000 } } : { kind, module };
 
 const checks = {
   async broadcast(kind) {
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind) });
     try {
       assert.deepEqual(await pool.index(), [0, 1]);
       assert.deepEqual(await pool.fields.get('calls'), [1, 1]);
@@ -22,7 +25,7 @@ const checks = {
     }
   },
   async map(kind) {
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind) });
     try {
       assert.deepEqual(await pool.square.map(range(50)), [...range(50)].map((x) => x * x));
       assert.equal(await pool.square.one(7), 49);
@@ -32,7 +35,7 @@ const checks = {
   },
   async seeds(kind) {
     const draws = async () => {
-      const pool = await ProxyPool.create(Probe, { workers: 2, kind, module, seed: 7 });
+      const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind), seed: 7 });
       try {
         return await pool.draw();
       } finally {
@@ -44,7 +47,7 @@ const checks = {
     assert.notEqual(a[0], a[1]);
   },
   async synchronize(kind) {
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind) });
     try {
       const owners = await pool.with({ synchronize: true }).remember.map(range(4));
       // Rounds: each worker takes one task of a round before any takes a second.
@@ -55,7 +58,7 @@ const checks = {
     }
   },
   async dedicated(kind) {
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module, dedicated: true });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind), dedicated: true });
     try {
       assert.deepEqual(await pool.remember.map(['a', 'b']), [0, 1]);
       assert.deepEqual(await pool.recall(), [[0, 'a'], [1, 'b']]);
@@ -65,9 +68,10 @@ const checks = {
     }
   },
   async sharedArray(kind) {
+    if (kind === 'remote') return 'n/a: shared arrays are copied to remote hosts, by design (docs/remote.md)';
     const across = kind === 'process' ? { across: 'processes' } : undefined;
     const grid = SharedArrayWrapper.zeros([2, 3], 'float64', across);
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind) });
     try {
       await pool.fill.map(repeat(grid), range(2));
       assert.deepEqual([...grid.data], [0, 1, 2, 100, 101, 102]);
@@ -77,7 +81,7 @@ const checks = {
     }
   },
   async errors(kind) {
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind) });
     try {
       await assert.rejects(pool.fail.one('too far'), (e) => e instanceof RangeError && e.message === 'too far');
       assert.equal(await pool.square.one(3), 9);
@@ -87,7 +91,7 @@ const checks = {
   },
   async workerDeath(kind) {
     if (kind === 'inline') return 'n/a: inline workers share the host process';
-    const pool = await ProxyPool.create(Probe, { workers: 2, kind, module, respawn: true });
+    const pool = await ProxyPool.create(Probe, { workers: 2, ...where(kind), respawn: true });
     try {
       await assert.rejects(pool.crash.one('gone'), (e) => e instanceof WorkerExitedError);
       assert.deepEqual((await pool.square.map(range(4))), [0, 1, 4, 9]);
