@@ -214,6 +214,16 @@ function encodeProps(target: object, encoded: EncodedError, depth: number, seen:
   }
   // A DOMException's code is a getter of its prototype, not an own property: keep it.
   if (encoded.className === 'DOMException') keys.push('code');
+  // A native SuppressedError (Node 24) holds `error` and `suppressed` as own but non-enumerable properties.
+  if (encoded.className === 'SuppressedError') {
+    for (const key of ['error', 'suppressed']) {
+      try {
+        if (!keys.includes(key) && Object.prototype.hasOwnProperty.call(target, key)) keys.push(key);
+      } catch {
+        // a Proxy posing as one: its properties are read (and named if unreadable) like any other's
+      }
+    }
+  }
   for (const key of keys) {
     if (handledKeys.has(key)) continue;
     const value = read(target, key, unreadable);
