@@ -110,11 +110,19 @@ export class Inbox {
     }
     if (request[0] === Op.Cancel) {
       const id = request[1];
-      if (id > this.lastStarted || this.isRunning(id)) this.cancelled.add(id);
+      // Ids usually rise in send order, but a request may be sent after one with a higher id (held on the host by
+      // a concurrency limit or a start-timed call): one still waiting here is withdrawn whatever its id.
+      if (id > this.lastStarted || this.isRunning(id) || this.waiting(id)) this.cancelled.add(id);
       this.onCancel?.(request);
       return;
     }
     this.queue.push(request);
+  }
+
+  /** Whether request `id` is received and not started yet. */
+  private waiting(id: number): boolean {
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]![1] === id) return true;
+    return false;
   }
 
   private pump(): void {
