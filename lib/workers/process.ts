@@ -30,19 +30,32 @@ export const processKind: WorkerKind = {
   },
 };
 
+/** How long after a child's exit its IPC channel may take to drain before the exit is reported anyway. */
+const CLOSE_AFTER_EXIT_MS = 1000;
+
 function channelOf(child: ChildProcess): WorkerChannel {
   let exitHandler: ((info: ExitInfo) => void) | undefined;
   let lastError: unknown;
   let terminating = false;
   const exited = new Promise<void>((resolve) => {
     // 'close', not 'exit': it comes once the IPC channel is drained, so the child's last message (a fatal error,
-    // sent just before it exits) is read before its exit is reported.
-    child.once('close', (code, signal) => {
+    // sent just before it exits) is read before its exit is reported. Between the two, nothing of the child may
+    // hold the event loop (an unref'd channel): a timer does, and reports the exit itself if 'close' is late.
+    let done = false;
+    const report = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(late);
       resolve();
       if (!terminating) {
         exitHandler?.({ code: code ?? undefined, error: signal ? new Error(`killed by ${signal}`) : lastError });
       }
+    };
+    let late: ReturnType<typeof setTimeout> | undefined;
+    child.once('exit', (code, signal) => {
+      late = setTimeout(() => report(code, signal), CLOSE_AFTER_EXIT_MS);
     });
+    child.once('close', report);
   });
   child.on('error', (error) => {
     lastError = error;
