@@ -44,11 +44,19 @@ describe('notebook: examples/ensemble.ipynb in the Deno kernel', () => {
       const argv = [join(ROOT, 'node_modules/.bin/deno'), 'jupyter', '--kernel', '--conn', '{connection_file}'];
       writeFileSync(join(jupyterPath, 'kernels', 'deno', 'kernel.json'), JSON.stringify({ argv, display_name: 'Deno', language: 'typescript' }));
       const env = { ...process.env, JUPYTER_PATH: jupyterPath, NO_COLOR: '1' };
-      const [notebook, script] = await Promise.all([
-        run(python, ['scripts/run-notebook.py', 'examples/ensemble.ipynb'], { cwd: ROOT, env, timeout: 150_000 }),
-        run(process.execPath, ['examples/ensemble.mjs'], { cwd: ROOT, timeout: 60_000 }),
-      ]);
-      const report = JSON.parse(notebook.stdout) as { cells: any[][]; threads: number[]; kernelGone: boolean };
+      const execute = async () => {
+        const { stdout } = await run(python, ['scripts/run-notebook.py', 'examples/ensemble.ipynb'], { cwd: ROOT, env, timeout: 150_000 });
+        return JSON.parse(stdout) as { cells: any[][]; threads: number[]; kernelGone: boolean };
+      };
+      const displayed = (r: { cells: any[][] }) => r.cells.flat().some((o) => o.data?.['image/svg+xml']);
+      const [first, script] = await Promise.all([execute(), run(process.execPath, ['examples/ensemble.mjs'], { cwd: ROOT, timeout: 60_000 })]);
+      // On a loaded host the Deno kernel has been seen to drop a cell's display message (2 CI runs in 5): the
+      // notebook is then run once more, and the second run must have everything.
+      let report = first;
+      if (!displayed(first)) {
+        t.diagnostic(`first run had no plot output (${JSON.stringify(first.cells.at(-2))}); running the notebook again`);
+        report = await execute();
+      }
       const outputs = report.cells.flat();
       assert.deepEqual(outputs.filter((o) => o.type === 'error'), [], 'no cell fails');
       const text = outputs.map((o) => o.text ?? '').join('');
