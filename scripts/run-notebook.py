@@ -24,6 +24,15 @@ def outputs(cell):
         found.append(entry)
     return found
 
+def count_threads(client, probe, index):
+    # Deno's kernel has been seen to drop a cell's output on a loaded machine: ask again, a few times.
+    for _ in range(5):
+        client.execute_cell(probe, index)
+        texts = [o.get('text', '') for o in probe.outputs if o.get('output_type') == 'stream']
+        if texts and texts[-1].split():
+            return int(texts[-1].split()[-1])
+    return None
+
 def main():
     path = sys.argv[1]
     nb = nbformat.read(path, as_version=4)
@@ -44,8 +53,7 @@ def main():
             client.execute_cell(cell, index)
             if index == create:
                 for _ in range(3):
-                    client.execute_cell(probe, len(nb.cells) - 1)
-                    threads.append(int(probe.outputs[-1]['text'].split()[-1]))
+                    threads.append(count_threads(client, probe, len(nb.cells) - 1))
                     client.execute_cell(nb.cells[create], create)  # the cell run again, as a user would
     gone = None
     if pid is not None:
