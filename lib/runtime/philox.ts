@@ -6,6 +6,7 @@
  * spec/task-streams.spec.ts; the stream layout is written down in docs/design.md ("Per-task random streams").
  */
 /** `instanceof TaskRng` holds across copies of this module (a thread worker's runtime is a bundled copy). */
+import { Uniform32 } from './uniform.ts';
 const BRAND = Symbol.for('objectproxypool.TaskRng');
 
 const M0 = 0xd2511f53;
@@ -44,8 +45,8 @@ export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: n
  * The random stream of one task: Philox4x32-10 keyed by (pool seed, call key), counter (block, 0, index low,
  * index high) — block b gives the stream's words 4b..4b+3. Same `random()` / `normal()` as the per-worker Rng.
  */
-export class TaskRng {
-  static [Symbol.hasInstance](this: Function, value: unknown): boolean {
+export class TaskRng extends Uniform32 {
+  static override [Symbol.hasInstance](this: Function, value: unknown): boolean {
     if (this !== TaskRng) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: boolean })[BRAND] === true;
   }
@@ -53,7 +54,6 @@ export class TaskRng {
   private readonly buffer = new Uint32Array(4);
   private used = 4;
   private block = 0;
-  private spare: number | undefined;
   private readonly indexLo: number;
   private readonly indexHi: number;
 
@@ -62,6 +62,7 @@ export class TaskRng {
     readonly key: number,
     readonly index: number,
   ) {
+    super();
     this.indexLo = index >>> 0;
     this.indexHi = Math.floor(index / 4294967296) >>> 0;
   }
@@ -76,30 +77,6 @@ export class TaskRng {
     return this.buffer[this.used++]!;
   }
 
-  /** Uniform in [0, 1) with 53 bits of precision: (a >>> 5) · 2^26 + (b >>> 6), over 2^53, from two words. */
-  random(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-
-  /** Normally distributed (Marsaglia's polar method, the spare kept for the next call), as Rng.normal. */
-  normal(mean = 0, std = 1): number {
-    if (this.spare !== undefined) {
-      const value = this.spare;
-      this.spare = undefined;
-      return mean + std * value;
-    }
-    let u: number, v: number, s: number;
-    do {
-      u = this.random() * 2 - 1;
-      v = this.random() * 2 - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const factor = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * factor;
-    return mean + std * u * factor;
-  }
 }
 
 Object.defineProperty(TaskRng.prototype, BRAND, { value: true });
