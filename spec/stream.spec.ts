@@ -100,10 +100,14 @@ for (const kind of kinds) {
         break;
       }
       const lines = async () => (existsSync(report) ? readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
-      for (let waited = 0; (await lines()).length < 3 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
-      const stopped = (await lines()).filter((l) => l.aborted);
+      for (let waited = 0; (await lines()).length < 3 && waited < 3_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      const all = await lines();
+      const stopped = all.filter((l) => l.aborted);
       rmSync(report, { force: true });
-      assert.equal(stopped.length, 2);
+      // Tasks 1 and 2 each either started and stopped early (its signal aborted), or was withdrawn before it started
+      // (a cancelled task never starts, issue 17) and wrote nothing; none ran on. Only task 0 finished unaborted.
+      assert.equal(all.filter((l) => !l.aborted).length, 1, JSON.stringify(all));
+      assert.ok(stopped.length <= 2, JSON.stringify(all));
       for (const line of stopped) {
         assert.match(line.reason, /cooperative\.stream was abandoned: the consumer left the loop/);
         assert.ok(line.ran < 5_000, `ran ${line.ran} ms`);
