@@ -26,6 +26,8 @@ export interface RuntimeEndpoint {
   sharedRealm?: boolean;
   /** Messages arrive each in its own process.nextTick (a child process's IPC): see Inbox's `deferStart`. */
   arrivesInTicks?: boolean;
+  /** Hands every message already queued for this worker to `take`, synchronously, if the channel can (inbox.ts). */
+  drain?(take: (message: Request | Request[]) => void): void;
 }
 
 export type ClassSource = (init: InitPayload) => Promise<new (...args: any[]) => object>;
@@ -57,6 +59,7 @@ export function serve(endpoint: RuntimeEndpoint, classSource: ClassSource): void
     endpoint.arrivesInTicks,
     // On arrival, a running chunk's or call's taskContext().signal aborts, so cooperative tasks stop at once.
     (request) => chunkAborts.get(request[1] as number)?.abort(cancelReason(request[2] as string | undefined)),
+    endpoint.drain?.bind(endpoint),
   );
   const cancelled = inbox.cancelled;
   let outbox: Response[] = [];
