@@ -27,6 +27,7 @@ export type {
   RemoteMethods,
   StreamArgs,
   StreamItem,
+  ResultStream,
 } from './pool/types.ts';
 export { repeat, range, type Repeat } from './pool/map-args.ts';
 export type { PoolMetrics, TimeSummary } from './pool/metrics.ts';

@@ -157,6 +157,61 @@ for (const kind of kinds) {
       await assert.rejects(collect(pool.with({ timeout: 100 }).slow.stream(range(1000), repeat(20))), TimeoutError);
     });
 
+    maybe('batches(): the same values a batch at a time, { index, values }, in order or as completed', async () => {
+      await using pool = await create();
+      const n = 5_000;
+      const seen: number[] = [];
+      let next = 0;
+      let typed = 0;
+      for await (const { index, values } of pool.trivial.stream(range(n)).batches()) {
+        assert.equal(index, next, 'ordered batches are contiguous');
+        next += values.length;
+        if (values instanceof Float64Array) typed++; // numbers travel (and arrive) as one Float64Array
+        for (const value of values) seen.push(value);
+      }
+      assert.deepEqual(seen, [...range(n)]);
+      assert.ok(typed > 0);
+      // Unordered: every task once, values[i] being task index + i's result; objects arrive as arrays.
+      const got = new Map<number, unknown>();
+      for await (const { index, values } of pool.with({ ordered: false, window: 64 }).walk.stream(range(300), repeat(2)).batches()) {
+        assert.ok(Array.isArray(values));
+        Array.from(values).forEach((value, i) => got.set(index + i, value));
+      }
+      assert.equal(got.size, 300);
+      for (const [index, value] of got) assert.equal((value as number[])[0], index, 'taskContext().index');
+    });
+
+    maybe('batches(): leaving the loop cancels the rest; it is refused once values were read one by one', async () => {
+      await using pool = await create();
+      const { state, values } = counted(1_000_000);
+      for await (const batch of pool.with({ window: 64 }).trivial.stream(values).batches()) {
+        assert.equal(batch.index, 0);
+        break;
+      }
+      assert.ok(state.closed, 'leaving the loop closes the input');
+      assert.ok(state.pulled <= 64 + 64, `read ${state.pulled}`);
+      const stream = pool.trivial.stream(range(10));
+      assert.equal((await stream.next()).value, 0);
+      assert.throws(() => stream.batches(), (e: Error) => e instanceof ArgumentError && /already being read value by value/.test(e.message));
+      await stream.return!();
+      assert.equal(pool.info.inFlight, 0);
+    });
+
+    maybe('numbers read into typed columns: a later non-number, negative and fractional range() steps', async () => {
+      await using pool = await create();
+      function* mixed() {
+        for (let i = 0; i < 3000; i++) yield i === 2500 ? 'x' : i;
+      }
+      const out: unknown[] = await collect(pool.with({ window: 1024 }).trivial.stream(mixed() as Generator<number>));
+      assert.equal(out.length, 3000);
+      assert.equal(out[2500], 'x');
+      assert.equal(out[2999], 2999);
+      assert.deepEqual(await collect(pool.trivial.stream(range(10, -10, -3))), [10, 7, 4, 1, -2, -5, -8]);
+      assert.deepEqual(await collect(pool.trivial.stream(range(0, 1, 0.25))), [...range(0, 1, 0.25)]);
+      assert.deepEqual(await collect(pool.trivial.stream(range(5, 5))), []);
+      assert.deepEqual(await collect(pool.with({ window: 4 }).trivial.stream([1, -0, NaN, Infinity, 2 ** 53])), [1, -0, NaN, Infinity, 2 ** 53]);
+    });
+
     maybe('strict: iterables of different lengths are an error', async () => {
       await using pool = await create();
       await assert.rejects(collect(pool.with({ strict: true }).walk.stream([1, 2, 3], [1, 2])), /strict\): argument 1 has 2 items but argument 0 has more/);

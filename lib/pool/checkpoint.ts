@@ -86,9 +86,9 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
     fs.fdatasyncSync(fd);
   }
 
-  const recordEach = (first: number, values: readonly unknown[]) => {
+  const recordEach = (first: number, values: ArrayLike<unknown>) => {
     let failed: { index: number; error: unknown } | undefined;
-    values.forEach((value, i) => {
+    Array.prototype.forEach.call(values, (value: unknown, i: number) => {
       try {
         append(RESULTS, v8.serialize([first + i, [value]]));
       } catch (error) {
@@ -117,7 +117,8 @@ export async function openCheckpoint(target: string | URL, fingerprint: Fingerpr
         let end = start + 1;
         while (end < results.length && !isRejected(results[end])) end++;
         const run = results.slice(start, end);
-        const values = settleAll ? run.map((r) => (r as PromiseFulfilledResult<unknown>).value) : run;
+        // settle: 'all' results are objects, so never a Float64Array.
+        const values = settleAll ? (run as unknown[]).map((r) => (r as PromiseFulfilledResult<unknown>).value) : run;
         let payload: Uint8Array | undefined;
         try {
           payload = v8.serialize([base + start, values]);

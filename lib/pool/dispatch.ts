@@ -174,6 +174,8 @@ function chunkColumns(
   let transfer: Transferable[] | undefined;
   const columns = tasks.columns.map((column, p) => {
     if (!column) return null;
+    // A stream's numeric column is a Float64Array already: posted as it is when the chunk is all of it.
+    if (column instanceof Float64Array) return (start === 0 && end === column.length ? column : column.slice(start, end)) as unknown as unknown[];
     const slice = packNumbers(column.slice(start, end));
     if (slice instanceof Float64Array) return slice as unknown as unknown[];
     let encoded: ReturnType<typeof encodeArgs>;

@@ -44,7 +44,7 @@ export function range(startOrStop: number, stop?: number, step = 1): Generator<n
  * this one's ~5 ns — what a stream of 10^7 tasks reading a range() pays per task (docs/design.md, streams).
  * It behaves as the generator did: one pass, return() and throw() end it.
  */
-class RangeIterator implements Generator<number, void, unknown> {
+export class RangeIterator implements Generator<number, void, unknown> {
   private done = false;
   constructor(
     private next_: number,
@@ -60,6 +60,23 @@ class RangeIterator implements Generator<number, void, unknown> {
     }
     this.next_ = value + this.step;
     return { value, done: false };
+  }
+
+  /**
+   * Writes the next values into `out` from `at`, up to its end, without an iterator result per value (a stream
+   * reading 10^7 tasks from a range()); returns how many it wrote (fewer: the range has ended).
+   */
+  fill(out: Float64Array, at: number): number {
+    let value = this.next_;
+    let i = at;
+    if (!this.done) {
+      const { end, step } = this;
+      if (step > 0) for (; i < out.length && value < end; i++, value += step) out[i] = value;
+      else for (; i < out.length && value > end; i++, value += step) out[i] = value;
+      this.next_ = value;
+      if (i < out.length) this.done = true;
+    }
+    return i - at;
   }
 
   return(): IteratorResult<number, void> {
@@ -98,7 +115,8 @@ export interface TaskColumns {
   count: number;
   /** Reading stopped at the caller's `maxCount`: there may be more tasks than `count`. */
   truncated?: boolean;
-  columns: Array<unknown[] | undefined>;
+  /** A stream's column of numbers may be a Float64Array already (stream-input.ts): it then travels as it is. */
+  columns: Array<unknown[] | Float64Array | undefined>;
   constants: unknown[];
 }
 

@@ -13,7 +13,7 @@ import { checkMilliseconds, type ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
 import { leanBroadcast, singleCall } from './single-call.ts';
-import { openStream, type StreamHost } from './stream.ts';
+import { openStream, type FlatStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
@@ -323,7 +323,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 
   /** A lazily read map answered as it goes (lib/pool/stream.ts); the key is taken now, in submission order. */
-  stream(method: string, iterables: unknown[], options: CallOptions): AsyncIterableIterator<unknown> {
+  stream(method: string, iterables: unknown[], options: CallOptions): FlatStream {
     this.check(method, 'call');
     if (this.options.dedicated) throw new ArgumentError(`${method}.stream: a dedicated pool maps exactly one task per worker; use map`);
     const taskKey = this.taskKeyFor(options);
@@ -360,6 +360,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     return this.run(method, tasks.count, options, (job) => {
       job.taskKey = taskKey;
       job.base = base;
+      job.adoptResults = true;
       dynamicMap(this, job, method, tasks, tasks.count, options.retries ?? 0);
     });
   }

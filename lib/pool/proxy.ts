@@ -42,9 +42,12 @@ function remoteMethod(core: PoolCore, name: string, options: CallOptions) {
   return call;
 }
 
-/** A stream whose call was refused: its first `next()` rejects with why (a stream never throws when made). */
-async function* failedStream(error: unknown): AsyncGenerator<never, void, undefined> {
-  throw error;
+/** A stream whose call was refused: its first `next()` (or its batches' first) rejects with why (a stream never throws when made). */
+function failedStream(error: unknown): AsyncGenerator<never, void, undefined> & { batches(): AsyncGenerator<never, void, undefined> } {
+  async function* failed(): AsyncGenerator<never, void, undefined> {
+    throw error;
+  }
+  return Object.assign(failed(), { batches: failed });
 }
 
 /** A call's errors must reach the caller as rejections, never as synchronous throws. */

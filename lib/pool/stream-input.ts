@@ -3,7 +3,7 @@
  * constant) plus async iterables, pulled only as far as the stream's window lets tasks be submitted.
  */
 import { ArgumentError } from './errors.ts';
-import { isRepeat, type TaskColumns } from './map-args.ts';
+import { isRepeat, RangeIterator, type TaskColumns } from './map-args.ts';
 
 type Source =
   | { kind: 'constant'; value: unknown }
@@ -69,11 +69,12 @@ export class StreamInput {
   /** The one iterable argument, when the others are all repeat() and it is sync: read in a tight loop. */
   private readonly single: number = -1;
 
-  private pullSingle(n: number, columns: Array<unknown[] | undefined>, constants: unknown[]): TaskColumns {
+  private pullSingle(n: number, columns: Array<unknown[] | Float64Array | undefined>, constants: unknown[]): TaskColumns {
     const p = this.single;
     const source = this.sources[p]!;
-    const column = columns[p]!;
+    const column = columns[p] as unknown[];
     let count = 0;
+    if (source.kind === 'sync' && this.numeric) return this.pullNumbers(n, columns, constants);
     if (source.kind === 'array') {
       const end = Math.min(source.array.length, source.position + n);
       for (let i = source.position; i < end; i++) column.push(source.array[i]);
@@ -98,6 +99,55 @@ export class StreamInput {
       return { count, columns, constants };
     }
     this.read += count;
+    return { count, columns, constants };
+  }
+
+  /**
+   * While the one iterable argument has yielded only numbers, they are read straight into a Float64Array: the
+   * column a batch posts as it is (no array of boxed values, no packing pass; a range() writes its values without
+   * an iterator result each). The first value that is not a number turns the column back into an array.
+   */
+  private numeric = true;
+
+  private pullNumbers(n: number, columns: Array<unknown[] | Float64Array | undefined>, constants: unknown[]): TaskColumns {
+    const p = this.single;
+    const iterator = (this.sources[p] as { iterator: Iterator<unknown> }).iterator;
+    const out = new Float64Array(n);
+    let count = 0;
+    let other: { value: unknown } | undefined;
+    try {
+      if (iterator instanceof RangeIterator) {
+        count = iterator.fill(out, 0);
+        if (count < n) this.done = true;
+      } else {
+        for (; count < n; count++) {
+          const step = iterator.next();
+          if (step.done) {
+            this.done = true;
+            break;
+          }
+          if (typeof step.value !== 'number') {
+            other = { value: step.value };
+            break;
+          }
+          out[count] = step.value;
+        }
+      }
+    } catch (error) {
+      throw this.threw(p, error);
+    }
+    if (other) {
+      // Not all numbers: this batch and the rest of the stream read into arrays.
+      this.numeric = false;
+      const column = Array.from(out.subarray(0, count) as ArrayLike<unknown>);
+      column.push(other.value);
+      this.read += count + 1;
+      columns[p] = column;
+      const rest = this.pullSingle(n - count - 1, columns, constants);
+      return { count: count + 1 + rest.count, columns, constants };
+    }
+    this.read += count;
+    columns[p] = count === n ? out : out.slice(0, count);
     return { count, columns, constants };
   }
 

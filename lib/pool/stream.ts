@@ -22,7 +22,7 @@ const TARGET_MS = 4;
 export interface StreamHost {
   readonly workerCount: number;
   /** Runs `tasks` as one chunk whose task 0 has index `base`; resolves to their results (settled with settle: 'all'). */
-  batch(method: string, tasks: TaskColumns, base: number, taskKey: [number, number], options: CallOptions): Promise<unknown[]>;
+  batch(method: string, tasks: TaskColumns, base: number, taskKey: [number, number], options: CallOptions): Promise<BatchResults>;
 }
 
 /** Checkpointing's hooks (lib/pool/checkpoint.ts): what is already done, and recording what gets done. */
@@ -31,21 +31,34 @@ export interface StreamRecorder {
   has(index: number): boolean;
   get(index: number): unknown;
   /** Record results of consecutive tasks from `base` (settled results with settle: 'all'; failures are not stored). */
-  record(base: number, results: readonly unknown[]): void;
+  record(base: number, results: BatchResults): void;
   /** The input ended after `count` tasks; checks it against an earlier run's count. */
   end(count: number): void;
   close(): Promise<void>;
 }
 
+/** A batch's results: an array, or the Float64Array the worker's numbers arrived in (adopted, not copied). */
+export type BatchResults = unknown[] | Float64Array;
+
 interface Batch {
   base: number;
   count: number;
-  results?: readonly unknown[];
+  /** An array, or the Float64Array the worker's numbers arrived in (pool-core's batch adopts it as it is). */
+  results?: BatchResults;
 }
 
 export interface StreamValue<R> {
   index: number;
   value: R;
+}
+
+/**
+ * What `stream(...).batches()` yields: the results of tasks `index`, `index + 1`, ... as they arrived together —
+ * an array, or a Float64Array when they are all numbers (as the worker sent them: nothing copies them).
+ */
+export interface StreamBatch<R> {
+  index: number;
+  values: ArrayLike<R> & Iterable<R>;
 }
 
 export function openStream(
@@ -55,7 +68,7 @@ export function openStream(
   options: CallOptions,
   taskKey: [number, number],
   recorder?: () => Promise<StreamRecorder>,
-): AsyncIterableIterator<unknown> {
+): FlatStream {
   const what = `${method}.stream`;
   const input = new StreamInput(iterables, options.strict ?? false, what);
   if (options.synchronize) throw new ArgumentError(`${what}: option synchronize is for map calls, not streams`);
@@ -68,8 +81,10 @@ export function openStream(
  * here (each `yield` also awaits); handing over whole batches and answering `next()` from the current one with a
  * resolved promise leaves only for-await's own cost (bench S7; docs/design.md, "Streams and checkpoints").
  */
-class FlatStream implements AsyncIterableIterator<unknown> {
+export class FlatStream implements AsyncIterableIterator<unknown> {
   private batch: Batch | undefined;
+  /** Values were asked for one by one (next()): batches() can no longer take over. */
+  private started = false;
   private position = 0;
   private finished = false;
   /** Calls waiting for a batch: while any waits, later calls queue behind it so values keep their order. */
@@ -82,6 +97,7 @@ class FlatStream implements AsyncIterableIterator<unknown> {
   ) {}
 
   next(): Promise<IteratorResult<unknown>> {
+    this.started = true;
     const batch = this.batch;
     if (this.waiting === 0 && batch && this.position < batch.count) return Promise.resolve({ value: this.item(batch, this.position++), done: false });
     this.waiting++;
@@ -119,6 +135,18 @@ class FlatStream implements AsyncIterableIterator<unknown> {
     return this.ordered ? value : ({ index: batch.base + i, value } satisfies StreamValue<unknown>);
   }
 
+  /**
+   * The same results a batch at a time, `{ index, values }` (values[i] is task index + i's result), in input order
+   * or, unordered, as batches complete. A `for await` step costs ~60 ns however little it carries (bench S7): for
+   * millions of tiny tasks, one step per batch leaves the consumer's loop a plain `for` over `values`. Leaving the
+   * loop cancels what is in flight, as with values. Call it instead of iterating the values, not after.
+   */
+  batches(): AsyncIterableIterator<StreamBatch<unknown>> {
+    if (this.started || this.finished) throw new ArgumentError('stream.batches(): the stream is already being read value by value (or has ended); call batches() on a fresh stream');
+    this.started = true;
+    return batchView(this.inner);
+  }
+
   /** Leaving the loop (break, throw, return): the batches' generator runs its `finally`, cancelling what is in flight. */
   async return(value?: unknown): Promise<IteratorResult<unknown>> {
     this.finished = true;
@@ -135,6 +163,11 @@ class FlatStream implements AsyncIterableIterator<unknown> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+async function* batchView(inner: AsyncGenerator<Batch, void, undefined>): AsyncGenerator<StreamBatch<unknown>, void, undefined> {
+  // Leaving this loop early returns `inner`, whose `finally` cancels what is in flight.
+  for await (const batch of { [Symbol.asyncIterator]: () => inner }) yield { index: batch.base, values: batch.results! };
 }
 
 async function* batches(
@@ -218,7 +251,7 @@ async function* batches(
         queue.push({ base: first + start, count: end - start, results });
         held += end - start;
       } else {
-        const slice = (column: unknown[] | undefined) => column?.slice(start, end);
+        const slice = (column: unknown[] | Float64Array | undefined) => column?.slice(start, end);
         submit({ count: end - start, columns: tasks.columns.map(slice), constants: tasks.constants }, first + start);
       }
       start = end;

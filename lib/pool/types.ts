@@ -127,6 +127,15 @@ export type StreamItem<R, O extends CallOptions> = O extends { ordered: false }
   : StreamValueOf<R, O>;
 type StreamValueOf<R, O extends CallOptions> = O extends { settle: 'all' } ? PromiseSettledResult<Awaited<R>> : Awaited<R>;
 
+/**
+ * What `stream()` returns: the results one by one (`for await`), or a batch at a time with `batches()` —
+ * `{ index, values }`, values[i] being task index + i's result (an array, or a Float64Array when all are numbers)
+ * — which spares a `for await` step per value when the tasks are tiny and many.
+ */
+export interface ResultStream<R, O extends CallOptions = {}> extends AsyncIterableIterator<StreamItem<R, O>> {
+  batches(): AsyncIterableIterator<{ index: number; values: ArrayLike<StreamValueOf<R, O>> & Iterable<StreamValueOf<R, O>> }>;
+}
+
 /** A method of the class as seen through the pool. */
 export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}> {
   /** Broadcast: run on every instance exactly once; results in worker order. */
@@ -143,7 +152,7 @@ export interface RemoteMethod<F extends AnyFunction, O extends CallOptions = {}>
    * A map read lazily and answered as it goes: task i receives the i-th element of each (sync or async)
    * iterable; at most `window` tasks are in flight or buffered; leaving the loop cancels the rest.
    */
-  stream(...args: StreamArgs<Parameters<F>>): AsyncIterableIterator<StreamItem<ReturnType<F>, O>>;
+  stream(...args: StreamArgs<Parameters<F>>): ResultStream<ReturnType<F>, O>;
 }
 
 /** All of T's methods as remote methods, with nothing of the pool's own API mixed in. */

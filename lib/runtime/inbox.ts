@@ -15,7 +15,9 @@
  * (~100 µs for a process) per YIELD_AFTER_MS of synchronous work: at most 1%.
  *
  * A thread needs no round trip: the host's postMessage puts a cancel in the port's queue at once, so taking
- * everything queued (receiveMessageOnPort, the endpoint's `drain`) receives every cancel sent so far. The round
+ * everything queued (receiveMessageOnPort, the endpoint's `drain`) receives every cancel sent so far. A thread
+ * takes everything queued whenever a message arrives, too, so a worker that was merely slow to be scheduled (not
+ * busy) also sees a cancel queued behind the request it cancels. The round
  * trip cost more than it seemed: its answer waits for whatever the host is doing, and a host that has just
  * allocated a large array is often in a full GC (bench S4b: 4.5 ms between a 64 MB transfer's post and the method's
  * start, 0.4 ms for a bare worker; with the drain, the same as the bare worker).
@@ -80,6 +82,10 @@ export class Inbox {
 
   receive(message: Request | Request[]): void {
     this.takeAll(message);
+    // Whatever else is already queued is taken too before anything starts: a worker that lagged (not scheduled, on
+    // a loaded machine) finds requests and the cancels sent after them queued together, and started the requests
+    // as it read them (the cancel spec failed so under load). ~35 ns when the queue is empty.
+    this.drain?.(this.takeAll);
     if (this.paused) return;
     if (!this.deferStart) this.pump();
     else if (!this.pumpScheduled) {
