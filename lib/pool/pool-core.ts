@@ -3,7 +3,6 @@
  * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
 import { Op } from '../protocol/messages.ts';
-import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
@@ -17,23 +16,11 @@ import { openStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolMetrics } from './metrics.ts';
-import { registerUpTopic, routeUp, type UpPool } from './uplink-host.ts';
+import { ExtensionHost } from './uplink-host.ts';
 import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
 import { DrainSignal, poolStats } from './drain.ts';
 
 let poolIds = 0;
-/**
- * Every open pool of this realm by id: instance handles name their pool by id (see lib/services/handles.ts).
- * Weak: a pool its user dropped without close() must stay collectable, as it was before handles existed.
- */
-const openPools = new Map<number, WeakRef<PoolCore>>();
-
-/** The open pool with this id, if any. */
-export function poolById(id: number): PoolCore | undefined {
-  const core = openPools.get(id)?.deref();
-  if (!core) openPools.delete(id);
-  return core;
-}
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
@@ -43,10 +30,10 @@ interface Admission {
   start: () => void;
 }
 
-export class PoolCore implements DispatchContext, UpPool, StreamHost {
+export class PoolCore implements DispatchContext, StreamHost {
   readonly id = ++poolIds;
-  /** Hear a worker of this pool going away (collective sessions release their other participants). */
-  readonly lostListeners = new Set<(slotIndex: number, reason: Error) => void>();
+  /** What layers see of this pool (extension.ts): its up-topics, listeners, watchers and their per-pool state. */
+  readonly extension: ExtensionHost = new ExtensionHost(this);
   private idCounter = 0;
   readonly msPerTask = new Map<string, number>();
   private readonly jobs = new Set<Job>();
@@ -78,7 +65,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     try {
       core.methodNames = new Set(await core.workforce.start());
       for (const slot of core.slots) core.hook(slot);
-      openPools.set(core.id, new WeakRef(core));
+      core.extension.opened();
       core.disown = owner?.adopt(core);
     } catch (error) {
       core.state = 'closed';
@@ -90,10 +77,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   nextId = (): number => ++this.idCounter;
 
   private hook(slot: WorkerSlot): void {
-    slot.onUp = (s, message) => routeUp(this, s, message);
-    slot.onLost = (s, reason) => {
-      for (const listener of [...this.lostListeners]) listener(s.index, reason);
-    };
+    this.extension.attach(slot);
   }
 
   /** The resize in progress, if any: resizes run one after another. */
@@ -432,7 +416,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
         await this.workforce.close(this.options.disposeTimeout, stuck);
       } finally {
         this.state = 'closed';
-        openPools.delete(this.id);
+        this.extension.closed();
         this.disown?.();
       }
     })();
@@ -468,17 +452,3 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 }
 
-/**
- * A worker that was busy asks for a barrier before starting more work (lib/runtime/inbox.ts): the answer follows
- * every cancel this host sent before it. An inline worker shares this thread, whose timers (call timeouts, aborts)
- * could not fire while it worked: it is answered after them.
- */
-registerUpTopic('barrier', ({ pool, reply }) => {
-  if ((pool as PoolCore).options?.kind === 'inline') setTimeout(() => reply(true), 0);
-  else reply(true);
-});
-
-/** A process worker's uncaught error, sent just before it exits: the cause of its WorkerExitedError. */
-registerUpTopic('fatal', ({ slot, payload }) => {
-  slot.fatalError = decodeError(payload as EncodedError);
-});

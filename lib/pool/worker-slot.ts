@@ -9,6 +9,7 @@ import { decodeError } from '../protocol/error-codec.ts';
 import type { SlotTiming } from './metrics.ts';
 import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
 import { encodeError } from '../protocol/error-codec.ts';
+import type { RequestWatcher } from './extension.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
@@ -30,15 +31,6 @@ interface Held {
   pending: Pending;
 }
 
-/**
- * A layer that must hear how a request ends when the request carries its handles: collectives release the other
- * participants when one participant's call fails before its method started (a dead worker, a missing method, an
- * argument the worker cannot revive), which the worker itself can never report. A watcher returns a listener
- * (called once, with the error or undefined) for requests it cares about, or throws to refuse the request (group
- * misuse), which then fails the call at once.
- */
-export type RequestWatcher = (slot: WorkerSlot, request: Request) => ((error: Error | undefined) => void) | undefined;
-export const requestWatchers: RequestWatcher[] = [];
 
 function watched(pending: Pending, heard: (error: Error | undefined) => void): Pending {
   return {
@@ -101,6 +93,10 @@ export class WorkerSlot {
   onUp: ((slot: WorkerSlot, message: Extract<Response, [number, Status.Up, ...unknown[]]>) => void) | undefined;
   /** Hears this slot's worker going away (exit, termination, close), with the reason. */
   onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
+  /** Hears this slot's (new) instance constructed. */
+  onReady: ((slot: WorkerSlot) => void) | undefined;
+  /** The pool's request watchers (extension.ts): layers that must hear how a request carrying their handles ends. */
+  watchers: readonly RequestWatcher[] = [];
 
   /** When this slot was created, and its busy time so far (ms): `utilization` for pool.stats(). */
   private readonly createdAt = performance.now();
@@ -164,9 +160,9 @@ export class WorkerSlot {
 
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
   send(request: Request, id: number, pending: Pending): void {
-    if (requestWatchers.length > 0) {
-      for (const watch of requestWatchers) {
-        const heard = watch(this, request);
+    if (this.watchers.length > 0) {
+      for (const watch of this.watchers) {
+        const heard = watch(this.index, request);
         if (heard) pending = watched(pending, heard);
       }
     }
