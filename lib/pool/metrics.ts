@@ -1,7 +1,7 @@
 /**
  * Per-worker task counts and, with the pool option `metrics: true`, run and wait times: wait is from the call
  * (its submission to the pool) until a worker starts the task, run is the time the task took in the worker.
- * Workers time their own tasks (lib/runtime/runtime.ts) and send the times along with the results; the host keeps
+ * Workers time their own tasks (lib/runtime/dispatch.ts) and send the times along with the results; the host keeps
  * a fixed-size uniform sample of them per worker (reservoir sampling), so memory stays bounded over any number of
  * tasks and the percentiles describe them all, not only the latest.
  */
