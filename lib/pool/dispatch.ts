@@ -38,7 +38,12 @@ export function remoteError(encoded: EncodedError, workerIndex: number, method: 
  * Tracks what a job has outstanding on each worker, so that an early end can tell those workers to skip the rest
  * — or, for an interrupted job with `onCancel: 'terminate'`, end the workers still running its tasks.
  */
-function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlot, id: number): void; remove(id: number): void } {
+export interface Outstanding {
+  add(slot: WorkerSlot, id: number): void;
+  remove(id: number): void;
+}
+
+export function trackOutstanding(ctx: DispatchContext, job: Job): Outstanding {
   const outstanding = new Map<number, WorkerSlot>();
   job.onEarlyEnd = (interrupted, reason) => {
     const slots = new Set(outstanding.values());
@@ -81,7 +86,7 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
 function sendTask(
   ctx: DispatchContext,
   job: Job,
-  outstanding: ReturnType<typeof trackOutstanding>,
+  outstanding: Outstanding,
   slot: WorkerSlot,
   taskIndex: number,
   op: Op.Call | Op.Get | Op.Set,
@@ -118,14 +123,6 @@ function sendTask(
       after?.();
     },
   });
-}
-
-/** The same call on every worker; results in worker order. */
-export function broadcast(ctx: DispatchContext, job: Job, method: string, args: unknown[]): void {
-  const encoded = encodeArgs(args);
-  oneWorkerOnly(encoded.transfer, ctx.slots.length, method);
-  const outstanding = trackOutstanding(ctx, job);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found, transfer: encoded.transfer }));
 }
 
 export function broadcastField(ctx: DispatchContext, job: Job, op: Op.Get | Op.Set, field: string, value?: unknown): void {

@@ -6,12 +6,13 @@ import { Op } from '../protocol/messages.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
 import { Job } from './job.ts';
-import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
+import { broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { repeat, zipArgs } from './map-args.ts';
 import { checkMilliseconds, type ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
-import { leanBroadcast, singleCall } from './single-call.ts';
+import { singleCall } from './single-call.ts';
+import { broadcast, JobSink, leanBroadcast } from './broadcast.ts';
 import { openStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
@@ -263,7 +264,7 @@ export class PoolCore implements DispatchContext, StreamHost {
       this.singleCalls++;
       return leanBroadcast(this, method, args, this.singleCallDone);
     }
-    return this.run(method, this.slots.length, options, (job) => broadcast(this, job, method, args));
+    return this.run(method, this.slots.length, options, (job) => broadcast(this, method, args, new JobSink(this, job)));
   }
 
   /** Calls with none of the options that need a Job (deadline, abort, settle-all, termination, admission) take a lean path. */
