@@ -14,7 +14,7 @@
 import { toHandle, decodeValue, encodeValue, type EncodeState, type Handle } from '../protocol/value-codec.ts';
 import { isTransferred } from '../protocol/transfer.ts';
 import { CALLBACK_TAG, CALLBACK_TOPIC, CallbackReleasedError, releasedMessage, type CallbackHandle } from '../runtime/callbacks.ts';
-import { addCoreTopic } from './uplink-host.ts';
+import { addCoreTopic } from './extension-host.ts';
 import type { UpMessage } from './extension.ts';
 import { ArgumentError } from './errors.ts';
 import { isRepeat } from './map-args.ts';

@@ -18,7 +18,7 @@ import { openStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
 import { poolInfo } from './metrics.ts';
-import { ExtensionHost } from './uplink-host.ts';
+import { ExtensionHost } from './extension-host.ts';
 import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
 import { DrainSignal, poolStats } from './drain.ts';
 
