@@ -136,7 +136,7 @@ export class ExtensionHost implements PoolExtension {
     }
   }
 
-  /** The core's own topics (see CORE_TOPICS). */
+  /** The pool's worker kind (the core's 'barrier' topic answers inline workers after due timers). */
   get kind(): string {
     return this.core.options.kind;
   }

@@ -82,11 +82,6 @@ export function poolExtension(pool: unknown, what = 'this function'): PoolExtens
   return ext;
 }
 
-/** Whether `value` is a pool proxy (it carries an extension handle itself). */
-export function isPool(value: unknown): boolean {
-  return extensionOf(value) !== undefined;
-}
-
 function extensionOf(value: unknown): PoolExtension | undefined {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
   return (value as { [POOL_EXTENSION]?: PoolExtension })[POOL_EXTENSION];

@@ -9,7 +9,7 @@
  * hop per call (two messages through the host instead of one between workers).
  */
 import { toHandle, decodeValue, type Shareable } from '../protocol/value-codec.ts';
-import { extendEveryPool, isPool, poolExtension, poolExtensionById, type UpMessage } from '../pool/extension.ts';
+import { extendEveryPool, poolExtension, poolExtensionById, type UpMessage } from '../pool/extension.ts';
 import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
@@ -53,7 +53,7 @@ export class InstanceHandle<T = unknown> implements Shareable {
  */
 export function instanceHandle<T>(target: { pool: object } | object, workerIndex = 0): InstanceHandle<T> {
   // A pool proxy carries its core; a service proxy carries its one-worker pool.
-  const ext = isPool(target) ? poolExtension(target) : poolExtension((target as { pool?: object })?.pool, 'instanceHandle()');
+  const ext = poolExtension(target, 'instanceHandle()');
   if (!Number.isInteger(workerIndex) || workerIndex < 0 || workerIndex >= ext.workerCount) {
     throw new ArgumentError(`instanceHandle(): the pool has workers 0..${ext.workerCount - 1}, got ${workerIndex}`);
   }
