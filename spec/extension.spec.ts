@@ -94,7 +94,7 @@ describe('the extension point', () => {
     assert.equal(ext.state, 'closed');
   });
 
-  it('refuses what is not a pool with an ArgumentError naming the caller', () => {
+  it('refuses what is not a pool with an ArgumentError naming the caller', T, () => {
     assert.throws(() => poolExtension({}, 'myLayer()'), (e: Error) => e instanceof ArgumentError && /myLayer\(\) expects a pool created by ProxyPool.create, got object/.test(e.message));
     assert.throws(() => poolExtension(null), /got null/);
   });
