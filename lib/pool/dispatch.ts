@@ -1,6 +1,7 @@
 /**
- * How a call's tasks reach workers: broadcast (one per worker), dynamic map (chunks to whichever worker frees
- * up first), synchronized map (rounds of one task per worker) and dedicated map (task i to worker i).
+ * How a call's tasks reach workers: dynamic map (chunks to whichever worker frees up first), synchronized map
+ * (rounds of one task per worker), dedicated map (task i to worker i) and field broadcasts. Method broadcasts
+ * (one call per worker): broadcast.ts.
  */
 import type { Transferable } from '../protocol/transfer.ts';
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
