@@ -51,7 +51,10 @@ export interface PoolExtension {
   readonly state: 'open' | 'closing' | 'closed';
   /** Hear a worker of this pool going away (exit, termination, close), with the reason. */
   onWorkerLost(listener: (workerIndex: number, reason: Error) => void): () => void;
-  /** Hear a worker join the pool (at creation, a resize, a respawn) once its instance is constructed. */
+  /**
+   * Hear a worker join the pool once its instance is constructed: a respawn or a resize (the pool's first workers
+   * are all ready before create() resolves, so before anyone can listen).
+   */
   onWorkerReady(listener: (workerIndex: number) => void): () => void;
   /** Answer this pool's workers' messages of `topic` (one handler per topic and pool; registering again replaces it). */
   handleUp(topic: string, handler: UpHandler): () => void;
