@@ -75,6 +75,15 @@ describe('the extension point', () => {
     assert.deepEqual((await pool.tell('probe.none', 0)).sort(), [0, 1], 'the respawned worker serves');
   });
 
+  it('tells ready listeners of the workers a resize adds', T, async () => {
+    await using pool = await probePool('inline', 1);
+    const ready: number[] = [];
+    poolExtension(pool).onWorkerReady((worker) => ready.push(worker));
+    await pool.resize(3);
+    assert.deepEqual(ready.sort(), [1, 2]);
+    assert.equal(poolExtension(pool).workerCount, 3);
+  });
+
   it('finds open pools by id, forgets closed ones, and extends open and future pools', T, async () => {
     const before = await probePool('inline', 1);
     const ext = poolExtension(before);
