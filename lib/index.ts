@@ -64,3 +64,7 @@ export * from './server/index.ts';
 export * from './jobs/index.ts';
 export { transfer, TransferError } from './protocol/transfer.ts';
 export { proxy, CallbackReleasedError, type HostCallback } from './pool/callbacks.ts';
+
+// Inline workers run in this realm: the first handle they meet loads the layers' revivers (worker-extensions.ts).
+import { addWorkerExtensions } from './runtime/worker-extensions.ts';
+addWorkerExtensions(() => import('./revivers.ts'));

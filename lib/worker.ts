@@ -12,7 +12,8 @@
  * const web = await ProxyPool.create(Model, { worker: () => new Worker(new URL('./model.worker.js', import.meta.url), { type: 'module' }) });
  * @packageDocumentation
  */
-import { serve, type RuntimeEndpoint } from './runtime/runtime.ts';
+import { WorkerRuntime, type RuntimeEndpoint } from './runtime/worker-runtime.ts';
+import { addWorkerExtensions } from './runtime/worker-extensions.ts';
 import { webEndpoint, webWorkerScope } from './runtime/web-endpoint.ts';
 import { isNode, nodeBuiltin } from './workers/platform.ts';
 import { pickExport } from './runtime/load-class.ts';
@@ -26,7 +27,8 @@ import type { AnyClass } from './pool/types.ts';
  */
 export function expose(classes: AnyClass | Record<string, AnyClass>): void {
   const table: Record<string, unknown> = typeof classes === 'function' ? { [classes.name]: classes } : classes;
-  serve(
+  addWorkerExtensions(() => import('./revivers.ts'));
+  new WorkerRuntime(
     hostEndpoint(),
     async (init) => {
       // A single exposed class answers to any name: the bundler may have renamed it.

@@ -4,7 +4,8 @@
  * operation and answers each (lib/collectives/hub.ts) — so collectives work alike for thread, process and inline
  * workers, and the host, which sees every participant end, can release the others when one fails.
  */
-import { encodeValue, registerHandleReviver, type Handle } from '../protocol/value-codec.ts';
+import { encodeValue, type Handle } from '../protocol/value-codec.ts';
+import { registerValueReviver } from '../pool/extension.ts';
 import { encodeError } from '../protocol/error-codec.ts';
 import { currentDecodeScope, type Uplink } from '../runtime/uplink.ts';
 import { CollectiveAbortedError } from './errors.ts';
@@ -175,4 +176,4 @@ function revive(handle: Handle): Communicator {
   return comm;
 }
 
-registerHandleReviver(COLLECTIVE_TAG, revive);
+registerValueReviver(COLLECTIVE_TAG, revive);

@@ -1,6 +1,6 @@
 /** The host's side of starting a collective call: a group to pass as an argument of a broadcast or map. */
 import { toHandle, type Shareable } from '../protocol/value-codec.ts';
-import { coreOf } from '../pool/core-access.ts';
+import { poolExtension } from '../pool/extension.ts';
 import { ArgumentError } from '../pool/errors.ts';
 import { COLLECTIVE_TAG, type CollectiveHandle, type Communicator } from './comm.ts';
 import { Session } from './hub.ts';
@@ -57,8 +57,8 @@ export class CollectiveGroup implements Shareable, StandsFor<Communicator> {
  * await pool.with({ synchronize: true }).part.map(repeat(collective(pool, { workers: 3 })), range(3));
  */
 export function collective(pool: object, options: { workers?: number | readonly number[] } = {}): CollectiveGroup {
-  const core = coreOf(pool, 'collective()');
-  const size = core.slots.length;
+  const ext = poolExtension(pool, 'collective()');
+  const size = ext.workerCount;
   let participants: number[];
   const { workers } = options;
   if (workers === undefined) participants = Array.from({ length: size }, (_, i) => i);
@@ -71,5 +71,5 @@ export function collective(pool: object, options: { workers?: number | readonly 
       throw new ArgumentError(`collective(): workers must be distinct worker indices in [0, ${size}), got [${participants.join(', ')}]`);
     }
   }
-  return new CollectiveGroup(new Session(core, participants));
+  return new CollectiveGroup(new Session(ext, participants));
 }

@@ -7,12 +7,10 @@
  * arriving at one later, is answered at once with CollectiveAbortedError naming the failed rank and its error.
  */
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
-import { registerUpTopic, type UpMessage } from '../pool/uplink-host.ts';
-import { requestWatchers, type WorkerSlot } from '../pool/worker-slot.ts';
+import type { PoolExtension, UpMessage } from '../pool/extension.ts';
 import { Op, type Request } from '../protocol/messages.ts';
 import { ArgumentError } from '../pool/errors.ts';
 import { COLLECTIVE_TAG } from './comm.ts';
-import type { PoolCore } from '../pool/pool-core.ts';
 import { WorkerExitedError } from '../pool/errors.ts';
 import type { CollectiveKind } from './comm.ts';
 import { CollectiveAbortedError } from './errors.ts';
@@ -28,7 +26,38 @@ interface PendingOp {
 }
 
 let sessionIds = 0;
-const sessions = new Map<number, Session>();
+
+/** A pool's open sessions, by id: its own state (extension.ts), made when the first group over it is opened. */
+type Sessions = Map<number, Session>;
+const SESSIONS = Symbol('collective sessions');
+
+/**
+ * The collective sessions of `pool`, answering its workers' collective messages and watching the requests sent to
+ * them: installed on a pool the first time a group is opened over it, so only pools that use collectives answer.
+ */
+function sessionsOf(pool: PoolExtension): Sessions {
+  return pool.local(SESSIONS, () => {
+    const sessions: Sessions = new Map();
+    pool.handleUp('coll', (message) => {
+      const [sid, rank, seq, kind, root, value, found] = message.payload as [number, number, number, CollectiveKind, number, unknown, boolean];
+      sessionFor(sessions, sid, message)?.arrive(rank, seq, kind, root, value, found, message.reply);
+    });
+    pool.handleUp('coll.done', (message) => {
+      const [sid, rank, count] = message.payload as [number, number, number];
+      sessions.get(sid)?.done(rank, count);
+    });
+    pool.handleUp('coll.abort', (message) => {
+      const [sid, rank, error] = message.payload as [number, number, EncodedError];
+      sessions.get(sid)?.failed(rank, decodeError(error));
+    });
+    pool.handleUp('coll.progress', (message) => {
+      const [sid, rank, done] = message.payload as [number, number, number];
+      sessions.get(sid)?.onProgress?.(rank, done);
+    });
+    pool.watchRequests((workerIndex, request) => watchRequest(sessions, workerIndex, request));
+    return sessions;
+  });
+}
 
 export class Session {
   readonly sid = ++sessionIds;
@@ -48,12 +77,16 @@ export class Session {
     this.end(rank);
   };
 
+  private readonly sessions: Sessions;
+  private readonly unlisten: () => void;
+
   constructor(
-    private readonly core: PoolCore,
+    pool: PoolExtension,
     readonly participants: readonly number[],
   ) {
-    sessions.set(this.sid, this);
-    core.lostListeners.add(this.lost);
+    this.sessions = sessionsOf(pool);
+    this.sessions.set(this.sid, this);
+    this.unlisten = pool.onWorkerLost(this.lost);
   }
 
   get size(): number {
@@ -78,8 +111,8 @@ export class Session {
 
   /** Forget the session (all ranks ended, or nobody will use it). */
   close(): void {
-    sessions.delete(this.sid);
-    this.core.lostListeners.delete(this.lost);
+    this.sessions.delete(this.sid);
+    this.unlisten();
   }
 
   arrive(rank: number, seq: number, kind: CollectiveKind, root: number, value: unknown, found: boolean, reply: UpMessage['reply']): void {
@@ -167,31 +200,14 @@ function resultFor(op: PendingOp, rank: number): unknown {
   }
 }
 
-function sessionFor(sid: number, message: UpMessage): Session | undefined {
+function sessionFor(sessions: Sessions, sid: number, message: UpMessage): Session | undefined {
   const session = sessions.get(sid);
   if (!session) message.reply(false, new ArgumentError(`collective session ${sid} is over (a group serves exactly one call; create one per call)`));
   return session;
 }
 
-registerUpTopic('coll', (message) => {
-  const [sid, rank, seq, kind, root, value, found] = message.payload as [number, number, number, CollectiveKind, number, unknown, boolean];
-  sessionFor(sid, message)?.arrive(rank, seq, kind, root, value, found, message.reply);
-});
-registerUpTopic('coll.done', (message) => {
-  const [sid, rank, count] = message.payload as [number, number, number];
-  sessions.get(sid)?.done(rank, count);
-});
-registerUpTopic('coll.abort', (message) => {
-  const [sid, rank, error] = message.payload as [number, number, EncodedError];
-  sessions.get(sid)?.failed(rank, decodeError(error));
-});
-registerUpTopic('coll.progress', (message) => {
-  const [sid, rank, done] = message.payload as [number, number, number];
-  sessions.get(sid)?.onProgress?.(rank, done);
-});
-
 /** The collective sessions a request's arguments carry (top-level arguments, one level into arrays and objects). */
-function sessionsIn(request: Request): Session[] {
+function sessionsIn(sessions: Sessions, request: Request): Session[] {
   let values: unknown[];
   if (request[0] === Op.Call && request[4]) values = request[3] as unknown[];
   else if (request[0] === Op.Chunk && request[7]) values = [...(request[3] as unknown[]).flatMap((column) => (Array.isArray(column) ? column : [])), ...(request[4] as unknown[])];
@@ -217,9 +233,9 @@ function sessionsIn(request: Request): Session[] {
  * same rank is refused at once, and the end of each participant's call is heard so that a call that never started
  * its method releases the others instead of leaving them waiting forever.
  */
-function watchRequest(slot: WorkerSlot, request: Request): ((error: Error | undefined) => void) | undefined {
+function watchRequest(sessions: Sessions, workerIndex: number, request: Request): ((error: Error | undefined) => void) | undefined {
   if (sessions.size === 0) return undefined;
-  const carried = sessionsIn(request);
+  const carried = sessionsIn(sessions, request);
   if (carried.length === 0) return undefined;
   if (request[0] === Op.Chunk) {
     for (const session of carried) session.close();
@@ -230,9 +246,9 @@ function watchRequest(slot: WorkerSlot, request: Request): ((error: Error | unde
   }
   const ranks: Array<[Session, number]> = [];
   for (const session of carried) {
-    const rank = session.participants.indexOf(slot.index);
+    const rank = session.participants.indexOf(workerIndex);
     if (rank < 0) continue; // the worker refuses it itself ("not a participant")
-    session.dispatching(rank, slot.index);
+    session.dispatching(rank, workerIndex);
     ranks.push([session, rank]);
   }
   if (ranks.length === 0) return undefined;
@@ -240,5 +256,3 @@ function watchRequest(slot: WorkerSlot, request: Request): ((error: Error | unde
     for (const [session, rank] of ranks) session.callEnded(rank, error);
   };
 }
-
-requestWatchers.push(watchRequest);

@@ -8,7 +8,8 @@
  * process workers) Atomics.wait is unavailable: waiters poll the counter with short sleeps (up to 1 ms), as
  * SharedLock does there — the same guarantees, a little later wake-up.
  */
-import { toHandle, registerHandleReviver, type Handle, type Shareable } from '../protocol/value-codec.ts';
+import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
+import { registerValueReviver } from '../pool/extension.ts';
 import { allocateShared, isSharedBuffer } from '../shared/dtypes.ts';
 import { waitAsync, waitChange } from '../shared/wait-async.ts';
 import { deadlineOf, remainingMs, type LockOptions } from '../shared/locks.ts';
@@ -297,4 +298,4 @@ export class SharedRWLock implements Shareable {
   }
 }
 
-registerHandleReviver(SHARED_RWLOCK_TAG, SharedRWLock.fromHandle);
+registerValueReviver(SHARED_RWLOCK_TAG, SharedRWLock.fromHandle);

@@ -14,7 +14,8 @@
 import { toHandle, decodeValue, encodeValue, type EncodeState, type Handle } from '../protocol/value-codec.ts';
 import { isTransferred } from '../protocol/transfer.ts';
 import { CALLBACK_TAG, CALLBACK_TOPIC, CallbackReleasedError, releasedMessage, type CallbackHandle } from '../runtime/callbacks.ts';
-import { registerUpTopic, type UpMessage } from './uplink-host.ts';
+import { addCoreTopic } from './extension-host.ts';
+import type { UpMessage } from './extension.ts';
 import { ArgumentError } from './errors.ts';
 import { isRepeat } from './map-args.ts';
 import type { AnyFunction } from './types.ts';
@@ -139,11 +140,11 @@ export function registeredCallbacks(): number {
   return registry.size;
 }
 
-registerUpTopic(CALLBACK_TOPIC, (message) => {
+addCoreTopic(CALLBACK_TOPIC, (message) => {
   const [id, args, found] = message.payload as [number, unknown[], boolean];
   const state = registry.get(id);
   if (!state) {
-    const closed = (message.pool as { state?: string }).state === 'closed';
+    const closed = message.pool.state === 'closed';
     message.reply(false, new CallbackReleasedError(closed ? 'host callback called into a closed pool: its call was ended by close()' : releasedMessage('')));
     return;
   }

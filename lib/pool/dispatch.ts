@@ -1,6 +1,7 @@
 /**
- * How a call's tasks reach workers: broadcast (one per worker), dynamic map (chunks to whichever worker frees
- * up first), synchronized map (rounds of one task per worker) and dedicated map (task i to worker i).
+ * How a call's tasks reach workers: dynamic map (chunks to whichever worker frees up first), synchronized map
+ * (rounds of one task per worker), dedicated map (task i to worker i) and field broadcasts. Method broadcasts
+ * (one call per worker): broadcast.ts.
  */
 import type { Transferable } from '../protocol/transfer.ts';
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
@@ -38,7 +39,12 @@ export function remoteError(encoded: EncodedError, workerIndex: number, method: 
  * Tracks what a job has outstanding on each worker, so that an early end can tell those workers to skip the rest
  * — or, for an interrupted job with `onCancel: 'terminate'`, end the workers still running its tasks.
  */
-function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlot, id: number): void; remove(id: number): void } {
+export interface Outstanding {
+  add(slot: WorkerSlot, id: number): void;
+  remove(id: number): void;
+}
+
+export function trackOutstanding(ctx: DispatchContext, job: Job): Outstanding {
   const outstanding = new Map<number, WorkerSlot>();
   job.onEarlyEnd = (interrupted, reason) => {
     const slots = new Set(outstanding.values());
@@ -81,7 +87,7 @@ function trackOutstanding(ctx: DispatchContext, job: Job): { add(slot: WorkerSlo
 function sendTask(
   ctx: DispatchContext,
   job: Job,
-  outstanding: ReturnType<typeof trackOutstanding>,
+  outstanding: Outstanding,
   slot: WorkerSlot,
   taskIndex: number,
   op: Op.Call | Op.Get | Op.Set,
@@ -118,14 +124,6 @@ function sendTask(
       after?.();
     },
   });
-}
-
-/** The same call on every worker; results in worker order. */
-export function broadcast(ctx: DispatchContext, job: Job, method: string, args: unknown[]): void {
-  const encoded = encodeArgs(args);
-  oneWorkerOnly(encoded.transfer, ctx.slots.length, method);
-  const outstanding = trackOutstanding(ctx, job);
-  ctx.slots.forEach((slot, i) => sendTask(ctx, job, outstanding, slot, i, Op.Call, { method, args: encoded.args, found: encoded.found, transfer: encoded.transfer }));
 }
 
 export function broadcastField(ctx: DispatchContext, job: Job, op: Op.Get | Op.Set, field: string, value?: unknown): void {
@@ -198,6 +196,59 @@ function chunkColumns(
   return { columns, constants: constants.args, found: found || constants.found, transfer };
 }
 
+/** Which tasks the next chunk of a dynamic map holds. */
+class ChunkPlan {
+  private next = 0;
+  /** Chunks whose worker died, to send again (up to the map's `retries`). */
+  readonly requeued: Array<{ start: number; end: number; attempt: number }> = [];
+  /**
+   * Chunk size once all remaining work is known to be a matter of a millisecond or so: the rest goes out evenly,
+   * one chunk per worker, since more messages would cost more than any imbalance could. Known either from an
+   * answered chunk of this map, or at once from the method's last map (two messages instead of a dozen nearly
+   * halve a 1,000-task map of a trivial method; see docs/design.md, "Tiny maps").
+   */
+  private tinySize: number;
+
+  constructor(
+    private readonly count: number,
+    /** Read when needed: a resize during the map changes it. */
+    private readonly workers: () => number,
+    private readonly chunkSize: number | undefined,
+    known: number | undefined,
+  ) {
+    this.tinySize = known !== undefined && this.isTiny(known, count) ? this.evenSize(count) : 0;
+  }
+
+  private isTiny(msPerTask: number, taskCount: number): boolean {
+    return msPerTask * taskCount < TINY_REMAINDER_MS * this.workers();
+  }
+
+  private evenSize(taskCount: number): number {
+    return Math.ceil(taskCount / this.workers());
+  }
+
+  get hasMore(): boolean {
+    return this.requeued.length > 0 || this.next < this.count;
+  }
+
+  /** An answered chunk took `msPerTask` per task. */
+  measured(msPerTask: number): void {
+    if (!this.tinySize && this.isTiny(msPerTask, this.count - this.next)) this.tinySize = this.evenSize(this.count - this.next);
+  }
+
+  take(): { start: number; end: number; attempt: number } | undefined {
+    if (this.requeued.length > 0) return this.requeued.shift();
+    if (this.next >= this.count) return undefined;
+    const start = this.next;
+    // Guided scheduling unless a chunk size is given: each chunk is 1/(2 × workers) of what remains, so chunks
+    // start large (few messages) and end small (no worker is left with a long last chunk while others idle).
+    const remaining = this.count - start;
+    const size = this.chunkSize ?? (this.tinySize || Math.ceil(remaining / (2 * this.workers())));
+    this.next = Math.min(this.count, start + Math.max(1, size));
+    return { start, end: this.next, attempt: 0 };
+  }
+}
+
 /**
  * Chunks of consecutive tasks to whichever live worker has room (guided sizes by default); results land at their
  * input index.
@@ -206,33 +257,12 @@ function chunkColumns(
  */
 export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks: TaskColumns, chunkSize: number | undefined, retries: number): void {
   const outstanding = trackOutstanding(ctx, job);
-  let next = 0;
-  const requeued: Array<{ start: number; end: number; attempt: number }> = [];
-  // Chunk size once all remaining work is known to be a matter of a millisecond or so: the rest goes out evenly,
-  // one chunk per worker, since more messages would cost more than any imbalance could. Known either from an
-  // answered chunk of this map, or at once from the method's last map (two messages instead of a dozen nearly
-  // halve a 1,000-task map of a trivial method; see docs/design.md, "Tiny maps").
-  const isTiny = (msPerTask: number, taskCount: number) => msPerTask * taskCount < TINY_REMAINDER_MS * ctx.slots.length;
-  const evenSize = (taskCount: number) => Math.ceil(taskCount / ctx.slots.length);
-  const known = ctx.msPerTask.get(method);
-  let tinySize = known !== undefined && isTiny(known, tasks.count) ? evenSize(tasks.count) : 0;
+  const plan = new ChunkPlan(tasks.count, () => ctx.slots.length, chunkSize, ctx.msPerTask.get(method));
   const perSlot = new Map<WorkerSlot, number>();
-
-  const takeRange = (): { start: number; end: number; attempt: number } | undefined => {
-    if (requeued.length > 0) return requeued.shift();
-    if (next >= tasks.count) return undefined;
-    const start = next;
-    // Guided scheduling unless a chunk size is given: each chunk is 1/(2 × workers) of what remains, so chunks
-    // start large (few messages) and end small (no worker is left with a long last chunk while others idle).
-    const remaining = tasks.count - start;
-    const size = chunkSize ?? (tinySize || Math.ceil(remaining / (2 * ctx.slots.length)));
-    next = Math.min(tasks.count, start + Math.max(1, size));
-    return { start, end: next, attempt: 0 };
-  };
 
   const sendChunk = (slot: WorkerSlot): boolean => {
     if (job.done || !slot.alive) return false;
-    const range = takeRange();
+    const range = plan.take();
     if (!range) return false;
     const { start, end, attempt } = range;
     const { columns, constants, found, transfer } = chunkColumns(tasks, start, end);
@@ -244,9 +274,8 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
       perSlot.set(slot, perSlot.get(slot)! - 1);
     };
     const sentAt = performance.now();
-    const chunk: Request = job.taskKey
-      ? [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, job.base + start, job.taskKey]
-      : [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, job.base + start];
+    const chunk: Request = [Op.Chunk, id, method, columns, constants, end - start, !job.settleAll, found, job.base + start];
+    if (job.taskKey) chunk.push(job.taskKey);
     markTransfer(chunk, transfer);
     slot.send(chunk, id, {
       method,
@@ -258,34 +287,14 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
         // Time per task, over-estimated (it includes the round trip and any wait behind another chunk).
         const msPerTask = (performance.now() - sentAt) / (end - start);
         ctx.msPerTask.set(method, msPerTask);
-        if (!tinySize && isTiny(msPerTask, tasks.count - next)) tinySize = evenSize(tasks.count - next);
-        if (response[1] === Status.Chunk) {
-          const [, , results, errors, hasHandles] = response;
-          if (!errors && !hasHandles) {
-            job.tasksOk(start, results, slot.index);
-            fill();
-            return;
-          }
-          const failed = new Set<number>();
-          if (errors) {
-            for (const [i, encodedError] of errors) {
-              failed.add(i);
-              job.taskFailed(start + i, remoteError(encodedError, slot.index, method), slot.index);
-            }
-          }
-          for (let i = 0; i < results.length && !job.done; i++) {
-            if (!failed.has(i)) job.taskOk(start + i, hasHandles ? decodeValue(results[i]) : results[i], slot.index);
-          }
-        } else if (response[1] === Status.Err) {
-          const error = remoteError(response[2], slot.index, method);
-          for (let t = start; t < end; t++) job.taskFailed(t, error);
-        }
+        plan.measured(msPerTask);
+        chunkAnswered(job, method, start, end, response, slot.index);
         fill();
       },
       fail(error) {
         done();
         if (error instanceof WorkerExitedError && attempt < retries && !job.done) {
-          requeued.push({ start, end, attempt: attempt + 1 });
+          plan.requeued.push({ start, end, attempt: attempt + 1 });
           // Defer: the dead worker's other chunks are being failed right now, and its replacement may be attaching.
           queueMicrotask(fill);
           return;
@@ -300,12 +309,9 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
   /** Keep every live worker supplied with up to PREFETCH chunks of this job, least loaded first. */
   const fill = (): void => {
     if (job.done) return;
-    // A worker being respawned would hold its chunks until its instance is built: prefer ready ones.
-    const alive = ctx.slots.filter((slot) => slot.alive);
-    const ready = alive.filter((slot) => slot.ready);
-    const live = (ready.length > 0 ? ready : alive).sort((a, b) => a.inFlight - b.inFlight);
+    const live = liveSlots(ctx.slots);
     if (live.length === 0) {
-      if (requeued.length > 0 || next < tasks.count) {
+      if (plan.hasMore) {
         job.fail(ctx.slots[0]?.exitError ?? new WorkerExitedError(0, method, undefined, 'no worker is alive'));
       }
       return;
@@ -317,4 +323,35 @@ export function dynamicMap(ctx: DispatchContext, job: Job, method: string, tasks
     }
   };
   fill();
+}
+
+/** Live workers, least loaded first; a worker being respawned would hold its chunks until its instance is built, so ready ones are preferred. */
+function liveSlots(slots: readonly WorkerSlot[]): WorkerSlot[] {
+  const alive = slots.filter((slot) => slot.alive);
+  const ready = alive.filter((slot) => slot.ready);
+  return (ready.length > 0 ? ready : alive).sort((a, b) => a.inFlight - b.inFlight);
+}
+
+/** A map chunk's answer (tasks [start, end)) settles those tasks of the job, in order. */
+function chunkAnswered(job: Job, method: string, start: number, end: number, response: Response, workerIndex: number): void {
+  if (response[1] === Status.Chunk) {
+    const [, , results, errors, hasHandles] = response;
+    if (!errors && !hasHandles) {
+      job.tasksOk(start, results, workerIndex);
+      return;
+    }
+    const failed = new Set<number>();
+    if (errors) {
+      for (const [i, encodedError] of errors) {
+        failed.add(i);
+        job.taskFailed(start + i, remoteError(encodedError, workerIndex, method), workerIndex);
+      }
+    }
+    for (let i = 0; i < results.length && !job.done; i++) {
+      if (!failed.has(i)) job.taskOk(start + i, hasHandles ? decodeValue(results[i]) : results[i], workerIndex);
+    }
+  } else if (response[1] === Status.Err) {
+    const error = remoteError(response[2], workerIndex, method);
+    for (let t = start; t < end; t++) job.taskFailed(t, error);
+  }
 }

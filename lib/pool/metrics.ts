@@ -1,12 +1,14 @@
 /**
  * Per-worker task counts and, with the pool option `metrics: true`, run and wait times: wait is from the call
  * (its submission to the pool) until a worker starts the task, run is the time the task took in the worker.
- * Workers time their own tasks (lib/runtime/runtime.ts) and send the times along with the results; the host keeps
+ * Workers time their own tasks (lib/runtime/dispatch.ts) and send the times along with the results; the host keeps
  * a fixed-size uniform sample of them per worker (reservoir sampling), so memory stays bounded over any number of
  * tasks and the percentiles describe them all, not only the latest.
  */
 import { Status, type Response } from '../protocol/messages.ts';
 import { clock, clockOf } from '../runtime/clock.ts';
+import type { PoolInfo } from './types.ts';
+import type { WorkerSlot } from './worker-slot.ts';
 
 /**
  * Percentiles of a set of durations, in milliseconds.
@@ -152,4 +154,29 @@ export function poolMetrics(tasks: number[], timings: Array<SlotTiming | undefin
     wait: summarize(present.map((t) => t.wait)),
     byWorker: present.map((t) => ({ run: summarize([t.run]), wait: summarize([t.wait]) })),
   };
+}
+
+/** pool.info: the pool's shape and counters now; `metrics` computed when read (see below). */
+export function poolInfo(
+  slots: readonly WorkerSlot[],
+  options: { kind: PoolInfo['kind']; seed: number; dedicated: boolean; metrics: boolean },
+  live: Pick<PoolInfo, 'alive' | 'inFlight' | 'waiting' | 'state' | 'needsDrain'>,
+): PoolInfo {
+  const tasksDone = slots.map((slot) => slot.tasksDone);
+  const info: Omit<PoolInfo, 'metrics'> = {
+    size: slots.length,
+    kind: options.kind,
+    seed: options.seed,
+    dedicated: options.dedicated,
+    alive: live.alive,
+    tasksDone,
+    respawns: slots.map((slot) => Math.max(0, slot.generation - 1)),
+    inFlight: live.inFlight,
+    waiting: live.waiting,
+    state: live.state,
+    needsDrain: live.needsDrain,
+  };
+  // Computed when read: percentiles sort up to 10,000 samples per worker, and most reads of info want its size.
+  const timings = options.metrics ? slots.map((slot) => slot.timing) : undefined;
+  return Object.defineProperty(info, 'metrics', { get: () => poolMetrics(tasksDone, timings), enumerable: true }) as unknown as PoolInfo;
 }

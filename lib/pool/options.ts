@@ -173,7 +173,52 @@ const known = new Set([
   'name', 'env', 'argv', 'execArgv', 'closeTimeout', 'disposeTimeout', 'onDrain', 'concurrentTasksPerWorker',
 ]);
 
+/**
+ * Checks `options` and fills in the defaults. One concern per step, in the order their errors are reported:
+ * the options' shape, the workers (how many, which kind, constructor arguments, seed), where the class comes from,
+ * admission, the worker processes' environment, timeouts and concurrency, error classes.
+ */
 export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): ResolvedOptions {
+  checkShape(Class, options);
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new ArgumentError(`option workers must be a positive integer, got ${describe(workers)}`);
+  }
+  const kind = options.kind ?? defaultKind();
+  if (!kindNames.includes(kind)) {
+    throw new ArgumentError(`option kind must be one of ${kindNames.map((k) => `'${k}'`).join(', ')}; got ${JSON.stringify(kind)}`);
+  }
+  const argsFor = constructorArgs(options.args ?? []);
+  const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
+  if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
+  const { module, exportName } = classPlacement(Class, options, kind);
+  const admission = admissionOf(options);
+  checkWorkerEnvironment(options, kind);
+  const lifetime = lifetimeOf(options);
+  checkErrorClasses(options.errorClasses);
+  return {
+    workers,
+    argsFor,
+    kind,
+    module,
+    exportName,
+    worker: options.worker,
+    dedicated: options.dedicated ?? false,
+    seed: seed >>> 0,
+    resourceLimits: options.resourceLimits,
+    respawn: options.respawn ?? false,
+    ...admission,
+    metrics: options.metrics ?? false,
+    remote: options.remote,
+    env: options.env === undefined ? undefined : { ...options.env },
+    argv: options.argv?.slice(),
+    execArgv: options.execArgv?.slice(),
+    ...lifetime,
+  };
+}
+
+/** An options object of known keys, its flags booleans, its name non-empty; the class a class. */
+function checkShape(Class: unknown, options: PoolOptions<any>): void {
   if (options === null || typeof options !== 'object') {
     throw new ArgumentError(`ProxyPool.create expects an options object as second argument, got ${describe(options)}`);
   }
@@ -189,25 +234,22 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
     throw new ArgumentError(`option name must be a non-empty string, got ${describe(options.name)}`);
   }
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new ArgumentError(`option workers must be a positive integer, got ${describe(workers)}`);
-  }
-  const kind = options.kind ?? defaultKind();
-  if (!kindNames.includes(kind)) {
-    throw new ArgumentError(`option kind must be one of ${kindNames.map((k) => `'${k}'`).join(', ')}; got ${JSON.stringify(kind)}`);
-  }
-  const args = options.args ?? [];
+}
+
+/** Option args: the same array for every worker, or a function of the worker's index (checked per call). */
+function constructorArgs(args: NonNullable<PoolOptions<any>['args']>): (index: number) => unknown[] {
   if (typeof args !== 'function' && !Array.isArray(args)) {
     throw new ArgumentError('option args must be an array of constructor arguments or a function (workerIndex) => array');
   }
-  const argsFor = (index: number): unknown[] => {
+  return (index: number): unknown[] => {
     const value = typeof args === 'function' ? args(index) : args;
     if (!Array.isArray(value)) throw new ArgumentError(`option args(${index}) must return an array, got ${typeof value}`);
     return value;
   };
-  const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
-  if (!Number.isFinite(seed)) throw new ArgumentError(`option seed must be a finite number, got ${String(seed)}`);
+}
+
+/** Where workers get the class: a module, a worker factory, its shipped source, or (remote) the host's own module. */
+function classPlacement(Class: unknown, options: PoolOptions<any>, kind: KindName): { module?: string; exportName: string } {
   const module = options.module === undefined ? undefined : toModuleUrl(options.module);
   const exportName = options.exportName ?? (Class as { name: string }).name;
   if (options.shipSource && (module || options.worker)) {
@@ -231,6 +273,11 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
   if (options.worker !== undefined && typeof options.worker !== 'function') {
     throw new ArgumentError('option worker must be a function returning a new Worker');
   }
+  return { module, exportName };
+}
+
+/** How many calls may be admitted at once, what happens beyond, and who hears a worker exit. */
+function admissionOf(options: PoolOptions<any>): Pick<ResolvedOptions, 'capacity' | 'backpressure' | 'onWorkerExit'> {
   const { capacity, backpressure = 'wait', onWorkerExit } = options;
   if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) {
     throw new ArgumentError(`option capacity must be a positive integer, got ${String(capacity)}`);
@@ -239,7 +286,11 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option backpressure must be 'wait' or 'reject', got ${JSON.stringify(backpressure)}`);
   }
   if (onWorkerExit !== undefined && typeof onWorkerExit !== 'function') throw new ArgumentError('option onWorkerExit must be a function');
-  checkWorkerEnvironment(options, kind);
+  return { capacity, backpressure, onWorkerExit };
+}
+
+/** Close and dispose timeouts, tasks in flight per worker, and who hears the pool drain. */
+function lifetimeOf(options: PoolOptions<any>): Pick<ResolvedOptions, 'closeTimeout' | 'disposeTimeout' | 'concurrentTasksPerWorker' | 'onDrain'> {
   const closeTimeout = checkMilliseconds('option closeTimeout', options.closeTimeout, Infinity, true);
   const disposeTimeout = checkMilliseconds('option disposeTimeout', options.disposeTimeout, 5000, false);
   const concurrency = options.concurrentTasksPerWorker ?? Infinity;
@@ -247,31 +298,7 @@ export function resolveOptions(Class: unknown, options: PoolOptions<any> = {}): 
     throw new ArgumentError(`option concurrentTasksPerWorker must be a positive integer (or Infinity), got ${describe(concurrency)}`);
   }
   if (options.onDrain !== undefined && typeof options.onDrain !== 'function') throw new ArgumentError(`option onDrain must be a function, got ${describe(options.onDrain)}`);
-  checkErrorClasses(options.errorClasses);
-  return {
-    workers,
-    argsFor,
-    kind,
-    module,
-    exportName,
-    worker: options.worker,
-    dedicated: options.dedicated ?? false,
-    seed: seed >>> 0,
-    resourceLimits: options.resourceLimits,
-    respawn: options.respawn ?? false,
-    capacity,
-    backpressure,
-    onWorkerExit,
-    metrics: options.metrics ?? false,
-    remote: options.remote,
-    env: options.env === undefined ? undefined : { ...options.env },
-    argv: options.argv?.slice(),
-    execArgv: options.execArgv?.slice(),
-    closeTimeout,
-    disposeTimeout,
-    onDrain: options.onDrain,
-    concurrentTasksPerWorker: concurrency,
-  };
+  return { closeTimeout, disposeTimeout, onDrain: options.onDrain, concurrentTasksPerWorker: concurrency };
 }
 
 /** A duration in milliseconds: a number >= 0 (Infinity where `unbounded` allows it), else an ArgumentError naming `what`. */

@@ -3,50 +3,34 @@
  * (open → closing → closed). Workers are the Workforce's business; `proxy.ts` puts the typed face on it.
  */
 import { Op } from '../protocol/messages.ts';
-import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
-import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
+import { ArgumentError, PoolClosedError, UnknownMethodError } from './errors.ts';
+import { Admission } from './admission.ts';
 import { Job } from './job.ts';
-import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
+import { broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { repeat, zipArgs } from './map-args.ts';
 import { checkMilliseconds, type ResolvedOptions } from './options.ts';
 import type { CallOptions, CloseOptions, PoolInfo, PoolStats } from './types.ts';
 import { Workforce } from './workforce.ts';
-import { leanBroadcast, singleCall } from './single-call.ts';
+import { singleCall } from './single-call.ts';
+import { broadcast, JobSink, leanBroadcast } from './broadcast.ts';
 import { openStream, type FlatStream, type StreamHost } from './stream.ts';
 import type { TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';
-import { poolMetrics } from './metrics.ts';
-import { registerUpTopic, routeUp, type UpPool } from './uplink-host.ts';
+import { poolInfo } from './metrics.ts';
+import { ExtensionHost } from './extension-host.ts';
 import { currentPoolOwner, type PoolOwner } from '../runtime/pool-owner.ts';
 import { DrainSignal, poolStats } from './drain.ts';
 
 let poolIds = 0;
-/**
- * Every open pool of this realm by id: instance handles name their pool by id (see lib/services/handles.ts).
- * Weak: a pool its user dropped without close() must stay collectable, as it was before handles existed.
- */
-const openPools = new Map<number, WeakRef<PoolCore>>();
-
-/** The open pool with this id, if any. */
-export function poolById(id: number): PoolCore | undefined {
-  const core = openPools.get(id)?.deref();
-  if (!core) openPools.delete(id);
-  return core;
-}
 
 /** Names that can never be called remotely: they would confuse promises, prototypes or the proxy itself. */
 export const UNCALLABLE = new Set(['then', 'constructor', '__proto__', 'prototype']);
 
-interface Admission {
-  job: Job;
-  start: () => void;
-}
-
-export class PoolCore implements DispatchContext, UpPool, StreamHost {
+export class PoolCore implements DispatchContext, StreamHost {
   readonly id = ++poolIds;
-  /** Hear a worker of this pool going away (collective sessions release their other participants). */
-  readonly lostListeners = new Set<(slotIndex: number, reason: Error) => void>();
+  /** What layers see of this pool (extension.ts): its up-topics, listeners, watchers and their per-pool state. */
+  readonly extension: ExtensionHost = new ExtensionHost(this);
   private idCounter = 0;
   readonly msPerTask = new Map<string, number>();
   private readonly jobs = new Set<Job>();
@@ -54,17 +38,13 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   state: PoolInfo['state'] = 'open';
   private closing: Promise<void> | undefined;
   private readonly workforce: Workforce;
-  /** Calls admitted and not yet settled; bounded by `capacity`. */
-  private admitted = 0;
-  private admissionQueue: Admission[] = [];
-  /** Calls in the admission queue that ended while waiting (timeout, abort). */
-  private withdrawn = 0;
-  private admissionHead = 0;
+  private readonly admission: Admission;
 
   private constructor(readonly options: ResolvedOptions, Class: new (...args: any[]) => object) {
     this.workforce = new Workforce(options, Class, this.nextId);
+    this.admission = new Admission(options.capacity, options.backpressure);
     this.drainSignal = new DrainSignal(
-      () => this.admitted === 0 && this.singleCalls === 0 && this.admissionQueue.length === this.admissionHead,
+      () => this.admission.admitted === 0 && this.singleCalls === 0 && this.admission.waiting === 0,
       options.onDrain,
     );
   }
@@ -78,7 +58,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
     try {
       core.methodNames = new Set(await core.workforce.start());
       for (const slot of core.slots) core.hook(slot);
-      openPools.set(core.id, new WeakRef(core));
+      core.extension.opened();
       core.disown = owner?.adopt(core);
     } catch (error) {
       core.state = 'closed';
@@ -90,10 +70,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   nextId = (): number => ++this.idCounter;
 
   private hook(slot: WorkerSlot): void {
-    slot.onUp = (s, message) => routeUp(this, s, message);
-    slot.onLost = (s, reason) => {
-      for (const listener of [...this.lostListeners]) listener(s.index, reason);
-    };
+    this.extension.attach(slot);
   }
 
   /** The resize in progress, if any: resizes run one after another. */
@@ -176,48 +153,15 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
         j.fail(error instanceof UncloneableValueError ? new ArgumentError(`${method}: ${error.message}`, { cause: error }) : error);
       }
     };
-    const { capacity } = this.options;
-    if (capacity === undefined || this.admitted < capacity) {
-      this.admit(job, () => guarded(job));
-    } else if ((options.backpressure ?? this.options.backpressure) === 'reject') {
-      job.fail(new BacklogFullError(method, capacity));
-    } else {
-      this.admissionQueue.push({ job, start: () => guarded(job) });
-    }
+    this.admission.offer(job, () => guarded(job), options.backpressure);
     return job.promise;
-  }
-
-  private admit(job: Job, start: () => void): void {
-    this.admitted++;
-    job.admitted = true;
-    start();
   }
 
   private onJobEnd = (job: Job): void => {
     this.jobs.delete(job);
-    if (!job.admitted) {
-      // A call that timed out or was aborted while waiting for admission leaves the queue now, not when its turn
-      // comes (issue 17): compact once withdrawn calls are the larger part of it.
-      if (this.admissionQueue.length > 0 && ++this.withdrawn > 64 && this.withdrawn * 2 > this.admissionQueue.length - this.admissionHead) {
-        this.admissionQueue = this.admissionQueue.slice(this.admissionHead).filter((entry) => !entry.job.done);
-        this.admissionHead = 0;
-        this.withdrawn = 0;
-      }
-      return;
-    }
-    // Capacity is released when the call settles — also on timeout or abort, whatever its tasks still do.
-    if (--this.admitted === 0 && this.singleCalls === 0) this.maybeDrained();
-    while (this.admissionHead < this.admissionQueue.length) {
-      const next = this.admissionQueue[this.admissionHead]!;
-      this.admissionQueue[this.admissionHead++] = undefined as never;
-      if (this.admissionHead > 1024 && this.admissionHead * 2 > this.admissionQueue.length) {
-        this.admissionQueue.splice(0, this.admissionHead);
-        this.admissionHead = 0;
-      }
-      if (next.job.done) continue;
-      this.admit(next.job, next.start);
-      break;
-    }
+    if (!this.admission.release(job)) return;
+    if (this.admission.admitted === 0 && this.singleCalls === 0) this.maybeDrained();
+    this.admission.admitNext();
   };
 
   /**
@@ -251,7 +195,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   private singleCallDone = (): void => {
     if (--this.singleCalls === 0) {
       this.drained?.();
-      if (this.admitted === 0) this.maybeDrained();
+      if (this.admission.admitted === 0) this.maybeDrained();
     }
   };
 
@@ -268,7 +212,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 
   stats(): PoolStats {
-    return poolStats(this.slots, this.admissionQueue.length - this.admissionHead);
+    return poolStats(this.slots, this.admission.waiting);
   }
 
   /** Every worker, once, with the same arguments. */
@@ -279,7 +223,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
       this.singleCalls++;
       return leanBroadcast(this, method, args, this.singleCallDone);
     }
-    return this.run(method, this.slots.length, options, (job) => broadcast(this, job, method, args));
+    return this.run(method, this.slots.length, options, (job) => broadcast(this, method, args, new JobSink(this, job)));
   }
 
   /** Calls with none of the options that need a Job (deadline, abort, settle-all, termination, admission) take a lean path. */
@@ -391,23 +335,8 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 
   info(): PoolInfo {
-    const tasksDone = this.slots.map((slot) => slot.tasksDone);
-    const info: Omit<PoolInfo, 'metrics'> = {
-      size: this.slots.length,
-      kind: this.options.kind,
-      seed: this.options.seed,
-      dedicated: this.options.dedicated,
-      alive: this.workforce.alive,
-      tasksDone,
-      respawns: this.slots.map((slot) => Math.max(0, slot.generation - 1)),
-      inFlight: this.admitted + this.singleCalls,
-      waiting: this.admissionQueue.length - this.admissionHead,
-      state: this.state,
-      needsDrain: this.options.capacity !== undefined && this.admitted >= this.options.capacity,
-    };
-    // Computed when read: percentiles sort up to 10,000 samples per worker, and most reads of info want its size.
-    const timings = this.options.metrics ? this.slots.map((slot) => slot.timing) : undefined;
-    return Object.defineProperty(info, 'metrics', { get: () => poolMetrics(tasksDone, timings), enumerable: true }) as unknown as PoolInfo;
+    const live = { alive: this.workforce.alive, inFlight: this.admission.admitted + this.singleCalls, waiting: this.admission.waiting, state: this.state, needsDrain: this.admission.full };
+    return poolInfo(this.slots, this.options, live);
   }
 
   close(options: CloseOptions = {}): Promise<void> {
@@ -433,7 +362,7 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
         await this.workforce.close(this.options.disposeTimeout, stuck);
       } finally {
         this.state = 'closed';
-        openPools.delete(this.id);
+        this.extension.closed();
         this.disown?.();
       }
     })();
@@ -469,17 +398,3 @@ export class PoolCore implements DispatchContext, UpPool, StreamHost {
   }
 }
 
-/**
- * A worker that was busy asks for a barrier before starting more work (lib/runtime/inbox.ts): the answer follows
- * every cancel this host sent before it. An inline worker shares this thread, whose timers (call timeouts, aborts)
- * could not fire while it worked: it is answered after them.
- */
-registerUpTopic('barrier', ({ pool, reply }) => {
-  if ((pool as PoolCore).options?.kind === 'inline') setTimeout(() => reply(true), 0);
-  else reply(true);
-});
-
-/** A process worker's uncaught error, sent just before it exits: the cause of its WorkerExitedError. */
-registerUpTopic('fatal', ({ slot, payload }) => {
-  slot.fatalError = decodeError(payload as EncodedError);
-});

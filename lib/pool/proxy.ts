@@ -5,7 +5,7 @@
 import type { PoolCore } from './pool-core.ts';
 import type { CallOptions, CloseOptions, PoolProxy, RemoteFields } from './types.ts';
 import { checkCallOptions } from './options.ts';
-import { POOL_CORE } from './core-access.ts';
+import { POOL_EXTENSION } from './extension.ts';
 import { withCallbacks } from './callbacks.ts';
 
 /** Node's `util.inspect.custom`, by its registered name: no node:util import, so the pool loads in browsers. */
@@ -115,8 +115,8 @@ export function makePoolProxy<T>(core: PoolCore, options: CallOptions = {}): Poo
     fields,
     [Symbol.asyncDispose]: close,
     [inspectCustom]: () => describePool(core),
-    // Layers built on the pool (collectives, services) reach the core through this symbol; users never see it.
-    [POOL_CORE]: core,
+    // Layers built on the pool (collectives, services) reach it through its extension handle (extension.ts).
+    [POOL_EXTENSION]: core.extension,
   };
   Object.defineProperty(api, 'info', { get: () => core.info(), enumerable: true });
   return new Proxy(api, {

@@ -1,14 +1,14 @@
 /**
  * The lean path for `pool.m.one(...)`: one task on the least busy worker, with no Job, no result array and no
  * closures — a promise and one small object per call. Many small independent calls are the common load of a
- * task pool (S2 in bench/), and there the per-call garbage decided the throughput.
+ * task pool (S2 in bench/), and there the per-call garbage decided the throughput. (Broadcasts: broadcast.ts.)
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
 import { ArgumentError } from './errors.ts';
 import { remoteError, type DispatchContext } from './dispatch.ts';
 import type { Pending, WorkerSlot } from './worker-slot.ts';
-import { markTransfer, oneWorkerOnly } from '../protocol/transfer.ts';
+import { markTransfer } from '../protocol/transfer.ts';
 
 class PendingCall implements Pending {
   constructor(
@@ -54,81 +54,6 @@ export function leastBusy(slots: readonly WorkerSlot[]): WorkerSlot {
     if (!best || (slot.ready && !best.ready) || (slot.ready === best.ready && slot.inFlight < best.inFlight)) best = slot;
   }
   return best ?? slots[0]!; // all dead: its send reports why
-}
-
-/** One worker's part of a lean broadcast: its answer fills slot `index` of the shared result array. */
-class BroadcastPart implements Pending {
-  constructor(
-    readonly method: string,
-    private readonly slot: WorkerSlot,
-    private readonly gather: Gather,
-  ) {}
-
-  settle(response: Response): void {
-    if (response[1] === Status.Ok) this.gather.ok(this.slot.index, response[3] ? decodeValue(response[2]) : response[2]);
-    else if (response[1] === Status.Err) this.gather.fail(remoteError(response[2], this.slot.index, this.method));
-  }
-
-  fail(error: Error): void {
-    this.gather.fail(error);
-  }
-}
-
-class Gather {
-  readonly results: unknown[];
-  private remaining: number;
-  ended = false;
-
-  constructor(
-    count: number,
-    private readonly resolve: (values: unknown[]) => void,
-    private readonly reject: (error: unknown) => void,
-    private readonly done: () => void,
-  ) {
-    this.results = new Array(count);
-    this.remaining = count;
-  }
-
-  ok(index: number, value: unknown): void {
-    this.results[index] = value;
-    if (--this.remaining === 0 && !this.ended) {
-      this.ended = true;
-      this.done();
-      this.resolve(this.results);
-    }
-  }
-
-  fail(error: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.done();
-    this.reject(error);
-  }
-}
-
-/**
- * The lean path for a broadcast without call options: the same call on every worker, gathered in worker order,
- * failing fast — the Job machinery (timers, abort listeners, settle-all, cancellation) is not needed here.
- */
-export function leanBroadcast(ctx: DispatchContext, method: string, args: unknown[], done: () => void): Promise<unknown[]> {
-  const encoded = encodeOrReject(method, args, done);
-  if (encoded instanceof Promise) return encoded as Promise<never>;
-  try {
-    oneWorkerOnly(encoded.transfer, ctx.slots.length, method);
-  } catch (error) {
-    done();
-    return Promise.reject(error);
-  }
-  return new Promise((resolve, reject) => {
-    const gather = new Gather(ctx.slots.length, resolve, reject, done);
-    for (const slot of ctx.slots) {
-      if (gather.ended) break; // a dead worker already failed the call: send the others nothing
-      const id = ctx.nextId();
-      const request: [Op.Call, number, string, unknown[], boolean] = [Op.Call, id, method, encoded.args, encoded.found];
-      markTransfer(request, encoded.transfer);
-      slot.send(request, id, new BroadcastPart(method, slot, gather));
-    }
-  });
 }
 
 /** One task on `target` (an instance handle's worker) or, by default, on the least busy worker. */

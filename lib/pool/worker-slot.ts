@@ -9,6 +9,8 @@ import { decodeError } from '../protocol/error-codec.ts';
 import type { SlotTiming } from './metrics.ts';
 import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';
 import { encodeError } from '../protocol/error-codec.ts';
+import { Outbox } from '../protocol/outbox.ts';
+import type { RequestWatcher } from './extension.ts';
 
 /** Whoever waits for an answer: a call, a chunk of a map, a field read, the init or the close. */
 export interface Pending {
@@ -30,15 +32,6 @@ interface Held {
   pending: Pending;
 }
 
-/**
- * A layer that must hear how a request ends when the request carries its handles: collectives release the other
- * participants when one participant's call fails before its method started (a dead worker, a missing method, an
- * argument the worker cannot revive), which the worker itself can never report. A watcher returns a listener
- * (called once, with the error or undefined) for requests it cares about, or throws to refuse the request (group
- * misuse), which then fails the call at once.
- */
-export type RequestWatcher = (slot: WorkerSlot, request: Request) => ((error: Error | undefined) => void) | undefined;
-export const requestWatchers: RequestWatcher[] = [];
 
 function watched(pending: Pending, heard: (error: Error | undefined) => void): Pending {
   return {
@@ -67,8 +60,17 @@ export class WorkerSlot {
   private backlog: Held[] = [];
   /** Requests the worker may have in flight at once (pool option concurrentTasksPerWorker). */
   limit = Infinity;
-  private outbox: Request[] = [];
-  private flushScheduled = false;
+  /** Requests of this tick, posted together (protocol/outbox.ts): the first at once, the rest at the end of the tick. */
+  private readonly outbox = new Outbox<Request>({
+    post: (batch, transfer) => {
+      if (this.alive) this.channel.post(batch, transfer);
+    },
+    uncloneable: (request, error) => this.rejectUncloneable(request, error),
+    transferOf: takeTransfer,
+    batchTransferOf: takeBatchTransfer,
+    firstLeavesAtOnce: true,
+    sliceAt: FLUSH_AT,
+  });
   alive = false;
   /** The instance is constructed. A respawned slot is alive (requests queue behind its Init) but not yet ready. */
   ready = false;
@@ -101,6 +103,10 @@ export class WorkerSlot {
   onUp: ((slot: WorkerSlot, message: Extract<Response, [number, Status.Up, ...unknown[]]>) => void) | undefined;
   /** Hears this slot's worker going away (exit, termination, close), with the reason. */
   onLost: ((slot: WorkerSlot, reason: Error) => void) | undefined;
+  /** Hears this slot's (new) instance constructed. */
+  onReady: ((slot: WorkerSlot) => void) | undefined;
+  /** The pool's request watchers (extension.ts): layers that must hear how a request carrying their handles ends. */
+  watchers: readonly RequestWatcher[] = [];
 
   /** When this slot was created, and its busy time so far (ms): `utilization` for pool.stats(). */
   private readonly createdAt = performance.now();
@@ -164,9 +170,9 @@ export class WorkerSlot {
 
   /** Queue a request; `pending` hears the answer, or the reason there will be none. */
   send(request: Request, id: number, pending: Pending): void {
-    if (requestWatchers.length > 0) {
-      for (const watch of requestWatchers) {
-        const heard = watch(this, request);
+    if (this.watchers.length > 0) {
+      for (const watch of this.watchers) {
+        const heard = watch(this.index, request);
         if (heard) pending = watched(pending, heard);
       }
     }
@@ -216,56 +222,14 @@ export class WorkerSlot {
   }
 
   private push(request: Request): void {
-    if (!this.flushScheduled) {
-      // The first request of a tick leaves at once (latency); the tick's later ones gather behind it and leave
-      // together at the end of the tick (throughput): one message for a whole burst of calls.
-      this.flushScheduled = true;
-      queueMicrotask(this.endOfTick);
-      this.postOne(request);
-      return;
-    }
     this.outbox.push(request);
-    // A long burst goes out in slices, so the worker starts on the first ones while the rest are issued.
-    if (this.outbox.length >= FLUSH_AT) this.flush();
-  }
-
-  private endOfTick = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
-
-  private postOne(request: Request): void {
-    if (!this.alive) return;
-    try {
-      this.channel.post(request, takeTransfer(request));
-    } catch (error) {
-      this.rejectUncloneable(request, error);
-    }
-  }
-
-  flush(): void {
-    if (this.outbox.length === 0) return;
-    const batch = this.outbox;
-    this.outbox = [];
-    if (!this.alive) return;
-    if (batch.length === 1) {
-      this.postOne(batch[0]!);
-      return;
-    }
-    const transfer = takeBatchTransfer(batch);
-    try {
-      this.channel.post(batch, transfer);
-    } catch {
-      // Something in the batch cannot be cloned. Send the rest; fail just the guilty requests, naming the argument.
-      for (const request of batch) this.postOne(request);
-    }
   }
 
   private rejectUncloneable(request: Request, cause: unknown): void {
     if (request[0] === Op.Reply && request[2]) {
       // The host's answer to a worker (a callback's result) cannot be cloned: the worker hears why, not nothing.
       const error = new TypeError(`the host's answer could not be sent to the worker: ${(cause as Error)?.message ?? cause}`);
-      this.postOne([Op.Reply, request[1], false, encodeError(error), false]);
+      this.outbox.postAlone([Op.Reply, request[1], false, encodeError(error), false]);
       return;
     }
     const id = request[0] === Op.Init ? 0 : (request[1] as number);
@@ -324,7 +288,7 @@ export class WorkerSlot {
     this.alive = false;
     this.ready = false;
     this.exitError = exitError;
-    this.outbox = [];
+    this.outbox.clear();
     const waiting = [...this.pending.values(), ...this.backlog.map((held) => held.pending)];
     this.pending.clear();
     this.backlog = [];

@@ -196,6 +196,7 @@ export class Workforce {
           if (response[1] === Status.Ready) {
             slot.ready = true;
             slot.disposable = response[3] !== false;
+            slot.onReady?.(slot);
             resolve(response[2]);
           }
           else if (response[1] === Status.Err) reject(remoteError(response[2], slot.index, 'constructor'));

@@ -179,7 +179,10 @@ export class Inbox {
     if (!this.drain) return false;
     this.drain(this.takeAll);
     this.owesPause = false;
+    // A new stretch starts now, not at the next request: the request about to start may itself be long (a drain
+    // before it took the request behind it, which must not then start unchecked).
     this.stretchStart = undefined;
+    this.longStretch();
     return true;
   }
 

@@ -1,5 +1,6 @@
 /** Entry of a `process` worker: serve the class named in the init message over the IPC channel. */
-import { serve } from './runtime.ts';
+import { WorkerRuntime } from './worker-runtime.ts';
+import { addWorkerExtensions } from './worker-extensions.ts';
 import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
 import { explainProcessCloneError } from '../shared/process-memory.ts';
@@ -9,8 +10,10 @@ import { Status } from '../protocol/messages.ts';
 if (!process.send) throw new Error('the process worker entry must be started with an IPC channel (child_process.fork)');
 
 const requireModule = requireModuleLoader(false, 'signal');
+// This entry is the worker's composition root: it names the layers whose revivers a handle may need.
+addWorkerExtensions(() => import('../revivers.ts'));
 
-serve(
+new WorkerRuntime(
   {
     post: (batch) => {
       // After close (or the host's end) the channel is gone: a late notice (a collective's "done") is moot, and

@@ -3,7 +3,8 @@
  * sent in workerData (its own MessageChannel; see workers/thread.ts), or parentPort.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { serve } from './runtime.ts';
+import { WorkerRuntime } from './worker-runtime.ts';
+import { addWorkerExtensions } from './worker-extensions.ts';
 import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
 import type { LoadGate } from '../workers/load-gate.ts';
@@ -12,7 +13,9 @@ const data = workerData as { tsx?: string; loadGate?: LoadGate; port?: MessagePo
 // A worker made by the user's own factory has no gate from the pool: it loads with import() (load-gate.ts).
 const requireModule = requireModuleLoader(Boolean(data?.tsx), data?.loadGate ? { gate: data.loadGate } : undefined);
 const port: MessagePort = data?.port ?? parentPort!;
-serve(
+// This entry is the worker's composition root: it names the layers whose revivers a handle may need.
+addWorkerExtensions(() => import('../revivers.ts'));
+new WorkerRuntime(
   {
     post: (batch, transfer) => port.postMessage(batch, transfer as never),
     onMessage: (handler) => {

@@ -1,7 +1,7 @@
 /**
  * The worker's way of talking to the host first (Status.Up): collectives, progress, service functions and
  * instance handles all ride on it. Messages carry a topic; the host routes each topic to the layer that
- * registered it (lib/pool/uplink-host.ts), so the runtime knows nothing of collectives or services.
+ * registered it on that pool (lib/pool/extension.ts), so the runtime knows nothing of collectives or services.
  *
  * A value revived from a handle while a call's arguments are decoded can ask to hear when that call ends
  * (`onCallEnd`): a collective participant reports "done" or "failed" to the host that way, which is how the host

@@ -3,7 +3,7 @@
  * rethrown so that the page sees them as the worker's 'error' event, as a thread's host sees them as an exit.
  */
 import type { Transferable } from '../protocol/transfer.ts';
-import type { RuntimeEndpoint } from './runtime.ts';
+import type { RuntimeEndpoint } from './worker-runtime.ts';
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;

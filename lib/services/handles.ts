@@ -9,9 +9,7 @@
  * hop per call (two messages through the host instead of one between workers).
  */
 import { toHandle, decodeValue, type Shareable } from '../protocol/value-codec.ts';
-import { registerUpTopic } from '../pool/uplink-host.ts';
-import { POOL_CORE, coreOf } from '../pool/core-access.ts';
-import { poolById } from '../pool/pool-core.ts';
+import { extendEveryPool, poolExtension, poolExtensionById, type UpMessage } from '../pool/extension.ts';
 import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
@@ -55,15 +53,19 @@ export class InstanceHandle<T = unknown> implements Shareable {
  */
 export function instanceHandle<T>(target: { pool: object } | object, workerIndex = 0): InstanceHandle<T> {
   // A pool proxy carries its core; a service proxy carries its one-worker pool.
-  const isPool = target !== null && typeof target === 'object' && (target as Record<symbol, unknown>)[POOL_CORE] !== undefined;
-  const core = coreOf(isPool ? target : (target as { pool?: object })?.pool, 'instanceHandle()');
-  if (!Number.isInteger(workerIndex) || workerIndex < 0 || workerIndex >= core.slots.length) {
-    throw new ArgumentError(`instanceHandle(): the pool has workers 0..${core.slots.length - 1}, got ${workerIndex}`);
+  const ext = poolExtension(target, 'instanceHandle()');
+  if (!Number.isInteger(workerIndex) || workerIndex < 0 || workerIndex >= ext.workerCount) {
+    throw new ArgumentError(`instanceHandle(): the pool has workers 0..${ext.workerCount - 1}, got ${workerIndex}`);
   }
-  return new InstanceHandle<T>(core.id, workerIndex);
+  return new InstanceHandle<T>(ext.poolId, workerIndex);
 }
 
-registerUpTopic('instance.call', ({ payload, reply }) => {
+/**
+ * A call through an instance handle, from a worker of ANY pool of this host (the handle is made from one pool and
+ * passed to another's workers): every pool answers 'instance.call', which is why this layer extends every pool
+ * rather than the one the user handed it.
+ */
+function callThroughHandle({ payload, reply }: UpMessage): void {
   const [poolId, worker, method, args, found, host] = payload as [number, number, string, unknown[], boolean, string | undefined];
   if (host !== HOST_ID) {
     reply(
@@ -75,13 +77,15 @@ registerUpTopic('instance.call', ({ payload, reply }) => {
     );
     return;
   }
-  const core = poolById(poolId);
-  if (!core) {
+  const target = poolExtensionById(poolId);
+  if (!target) {
     reply(false, new PoolClosedError(`cannot call ${method} through an instance handle (pool ${poolId}, worker ${worker})`));
     return;
   }
-  core.callOn(worker, method, found ? (decodeValue(args) as unknown[]) : args).then(
+  target.callOn(worker, method, found ? (decodeValue(args) as unknown[]) : args).then(
     (value) => reply(true, value),
     (error) => reply(false, error),
   );
-});
+}
+
+extendEveryPool((pool) => pool.handleUp('instance.call', callThroughHandle));

@@ -1,5 +1,6 @@
 /** The worker's side of instance handles: what a worker receives for one (see handles.ts). */
-import { registerHandleReviver, toHandle, encodeArgs, type Handle } from '../protocol/value-codec.ts';
+import { toHandle, encodeArgs, type Handle } from '../protocol/value-codec.ts';
+import { registerValueReviver } from '../pool/extension.ts';
 import { currentDecodeScope, type Uplink } from '../runtime/uplink.ts';
 import type { AnyFunction, MethodNames } from '../pool/types.ts';
 
@@ -33,7 +34,7 @@ function instanceRef(data: InstanceHandleData, uplink: Uplink): object {
   });
 }
 
-registerHandleReviver(INSTANCE_TAG, (handle) => {
+registerValueReviver(INSTANCE_TAG, (handle) => {
   const scope = currentDecodeScope();
   if (!scope) throw new Error('an instance handle can only be used inside a pool worker (pass it as an argument of a pool call)');
   return instanceRef(handle as InstanceHandleData, scope.uplink);

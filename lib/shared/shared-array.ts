@@ -10,6 +10,7 @@
  * process workers can map too; its name is unlinked once no process holds it (`release()` or garbage collection).
  */
 import ndarray from 'ndarray';
+import { fromNdArray, fromNested, isNdArray } from './array-import.ts';
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import {
   type Across,
@@ -50,16 +51,6 @@ export const SHARED_ARRAY_TAG = 'objectproxypool.SharedArrayWrapper';
  * @example `const rows: NestedArray<number> = [[1, 2], [3, 4]];`
  */
 export type NestedArray<T> = readonly (T | NestedArray<T>)[];
-
-function isNdArray(value: unknown): value is ndarray.NdArray<any> {
-  const v = value as ndarray.NdArray<any>;
-  return !!v && typeof v === 'object' && Array.isArray(v.shape) && Array.isArray(v.stride) && typeof v.offset === 'number' && 'data' in v;
-}
-
-/** Converts between number and bigint so that `from([1, 2], [2], 'bigint64')` and the reverse just work. */
-function converter(dtype: DType): (x: unknown) => unknown {
-  return isBigIntDType(dtype) ? (x) => (typeof x === 'bigint' ? x : BigInt(x as number)) : (x) => (typeof x === 'bigint' ? Number(x) : x);
-}
 
 /**
  * A typed array in shared memory plus its shape, with an `ndarray` view. Pass it (alone or nested in plain
@@ -147,14 +138,14 @@ export class SharedArrayWrapper<D extends DType = DType> implements Shareable {
   static from(data: unknown, shape?: ShapeLike, dtype?: DType, options: SharedMemoryOptions = {}): SharedArrayWrapper {
     if (ArrayBuffer.isView(data)) {
       const src = data as AnyTypedArray;
-      if (dtype !== undefined && dtype !== dtypeOf(src)) return fromNdArray(ndarray(src as any), shape ?? src.length, dtype, options);
+      if (dtype !== undefined && dtype !== dtypeOf(src)) return fromNdArray(ndarray(src as any), shape ?? src.length, dtype, zerosFor(options));
       const out = SharedArrayWrapper.zeros(shape ?? src.length, dtypeOf(src), options);
       if (out.size !== src.length) throw new RangeError(`shape [${out.shape.join(', ')}] has ${out.size} elements but the data has ${src.length}`);
       (out.data as any).set(src);
       return out;
     }
-    if (isNdArray(data)) return fromNdArray(data, shape, dtype, options);
-    if (Array.isArray(data)) return fromNested(data, shape, dtype, options);
+    if (isNdArray(data)) return fromNdArray(data, shape, dtype, zerosFor(options));
+    if (Array.isArray(data)) return fromNested(data, shape, dtype, zerosFor(options));
     throw new TypeError('SharedArrayWrapper.from expects a typed array, an ndarray or a (nested) array of numbers');
   }
 
@@ -374,50 +365,7 @@ type SharedArrayHandleData = MemoryRef & {
   shape: number[];
 };
 
-function fromNdArray(nd: ndarray.NdArray<any>, shape: ShapeLike | undefined, dtype: DType | undefined, options: SharedMemoryOptions): SharedArrayWrapper {
-  const src = nd.data;
-  const dt = dtype ?? (ArrayBuffer.isView(src) ? dtypeOf(src as AnyTypedArray) : 'float64');
-  const out = SharedArrayWrapper.zeros(shape ?? nd.shape, dt, options);
-  if (out.size !== product(nd.shape)) throw new RangeError(`shape [${out.shape.join(', ')}] does not match the ndarray's shape [${nd.shape.join(', ')}]`);
-  if (out.size === 0) return out;
-  const conv = converter(dt);
-  const read: (i: number) => unknown = typeof (src as any).get === 'function' && !Array.isArray(src) ? (i) => (src as any).get(i) : (i) => (src as any)[i];
-  // Walk the source in row-major order with an odometer so any strides, offset or ndarray dtype work.
-  const dims = nd.shape.length;
-  const idx = new Array<number>(dims).fill(0);
-  const dst = out.data as any;
-  for (let k = 0; k < out.size; k++) {
-    let pos = nd.offset;
-    for (let a = 0; a < dims; a++) pos += idx[a]! * nd.stride[a]!;
-    dst[k] = conv(read(pos));
-    for (let a = dims - 1; a >= 0 && ++idx[a]! === nd.shape[a]; a--) idx[a] = 0;
-  }
-  return out;
-}
-
-function fromNested(data: readonly unknown[], shape: ShapeLike | undefined, dtype: DType | undefined, options: SharedMemoryOptions): SharedArrayWrapper {
-  const nested: number[] = [];
-  for (let cur: unknown = data; Array.isArray(cur); cur = cur[0]) {
-    nested.push(cur.length);
-    if (cur.length === 0) break;
-  }
-  const flat: unknown[] = [];
-  const walk = (x: unknown, depth: number) => {
-    if (depth === nested.length) {
-      if (Array.isArray(x)) throw new RangeError('ragged nested array: deeper nesting than the first element');
-      flat.push(x);
-      return;
-    }
-    if (!Array.isArray(x) || x.length !== nested[depth]) {
-      throw new RangeError(`ragged nested array: expected length ${nested[depth]} at depth ${depth}`);
-    }
-    for (const y of x) walk(y, depth + 1);
-  };
-  walk(data, 0);
-  const dt = dtype ?? (typeof flat[0] === 'bigint' ? 'bigint64' : 'float64');
-  const out = SharedArrayWrapper.zeros(shape ?? nested, dt, options);
-  if (out.size !== flat.length) throw new RangeError(`shape [${out.shape.join(', ')}] has ${out.size} elements but the data has ${flat.length}`);
-  const conv = converter(dt);
-  for (let i = 0; i < flat.length; i++) (out.data as any)[i] = conv(flat[i]);
-  return out;
+/** Allocation for array-import.ts: a zeroed wrapper shared as `options` says. */
+function zerosFor(options: SharedMemoryOptions): (shape: ShapeLike, dtype: DType) => SharedArrayWrapper {
+  return (shape, dtype) => SharedArrayWrapper.zeros(shape, dtype, options);
 }

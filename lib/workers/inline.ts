@@ -5,7 +5,7 @@
  */
 import type { Transferable } from '../protocol/transfer.ts';
 import type { Request, Response } from '../protocol/messages.ts';
-import { serve } from '../runtime/runtime.ts';
+import { WorkerRuntime } from '../runtime/worker-runtime.ts';
 import { importClass } from '../runtime/load-class.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { nodeBuiltin } from './platform.ts';
@@ -16,7 +16,7 @@ export const inlineKind: WorkerKind = {
     // Node's MessageChannel (ports with on/ref/unref), fetched here: this file is loaded in browsers too.
     const { MessageChannel } = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const { port1: host, port2: inner } = new MessageChannel();
-    serve(
+    new WorkerRuntime(
       {
         post: (batch, transfer?: Transferable[]) => inner.postMessage(batch, transfer as never),
         onMessage: (handler) => inner.on('message', handler as (batch: Request[]) => void),
