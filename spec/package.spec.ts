@@ -100,7 +100,8 @@ describe('the packed package, installed into a new project', () => {
   it('where no binary fits, { across: \'processes\' } throws ProcessSharedMemoryUnavailableError naming the platform; the rest works', T, () => {
     // node-gyp-build's own knobs: look only at prebuilds/, and for another platform's.
     const script = `
-      import { ProxyPool, SharedArrayWrapper, processSharedMemoryAvailable } from 'objectproxypool';
+      import { ProxyPool, SharedArrayWrapper } from 'objectproxypool';
+      import { processSharedMemoryAvailable } from 'objectproxypool/shared';
       import { Model } from './model.js';
       let error;
       try { SharedArrayWrapper.zeros([2], 'int32', { across: 'processes' }); } catch (e) { error = e; }

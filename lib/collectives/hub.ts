@@ -10,10 +10,10 @@ import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { registerUpTopic, type UpMessage } from '../pool/uplink-host.ts';
 import { requestWatchers, type WorkerSlot } from '../pool/worker-slot.ts';
 import { Op, type Request } from '../protocol/messages.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { COLLECTIVE_TAG } from './comm.ts';
 import type { PoolCore } from '../pool/pool-core.ts';
-import { WorkerExitedError } from '../pool/errors.ts';
+import { WorkerExitedError } from '../protocol/errors.ts';
 import type { CollectiveKind } from './comm.ts';
 import { CollectiveAbortedError } from './errors.ts';
 

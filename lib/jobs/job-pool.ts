@@ -4,13 +4,13 @@
  * once (BSB's duplicate enqueues race) and its record outlives the pool (BSB's results vanish after close).
  */
 import { ProxyPool } from '../pool/proxy-pool.ts';
-import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
+import { ArgumentError, PoolClosedError } from '../protocol/errors.ts';
 import type { PoolOptions } from '../pool/options.ts';
 import type { AnyFunction } from '../pool/types.ts';
 import { DependencyCycleError, JobCancelledError, WorkflowError } from './errors.ts';
 import { Job, isFinal, type JobEvent, type JobListener, type JobStatus, type PoolStatus } from './job.ts';
 import { dependencyOrder, type JobNode } from './schedule.ts';
-import type { JobOutcome, JobWorker } from './worker.ts';
+import type { JobOutcome, JobWorker } from './job-worker.ts';
 import { PingClock } from './pings.ts';
 
 /**

@@ -15,7 +15,7 @@ import { toHandle, decodeValue, encodeValue, type EncodeState, type Handle } fro
 import { isTransferred } from '../protocol/transfer.ts';
 import { CALLBACK_TAG, CALLBACK_TOPIC, CallbackReleasedError, releasedMessage, type CallbackHandle } from '../runtime/callbacks.ts';
 import { registerUpTopic, type UpMessage } from './uplink-host.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { isRepeat } from './map-args.ts';
 import type { AnyFunction } from './types.ts';
 

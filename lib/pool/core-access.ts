@@ -2,7 +2,7 @@
  * How layers above the pool (collectives, partitions, services) reach a pool's core from its proxy: a registered
  * symbol on the proxy's own API object. Kept out of the public types; `coreOf` fails clearly on anything else.
  */
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import type { PoolCore } from './pool-core.ts';
 
 export const POOL_CORE: unique symbol = Symbol.for('objectproxypool.core') as any;

@@ -5,7 +5,7 @@
 import { Op } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
-import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from './errors.ts';
+import { ArgumentError, BacklogFullError, PoolClosedError, UnknownMethodError } from '../protocol/errors.ts';
 import { Job } from './job.ts';
 import { broadcast, broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';
 import { repeat, zipArgs } from './map-args.ts';

@@ -3,7 +3,7 @@
  * which the main entry must not pull into browser bundles or into pools that never serve.
  */
 import type { Host, HostOptions } from './host.ts';
-import { nodeOnlyModule } from '../workers/platform.ts';
+import { nodeOnlyModule } from '../platform/platform.ts';
 
 /**
  * Serve instances of one class to remote pools. Resolves once connected and listening.

@@ -12,7 +12,7 @@ import { toHandle, decodeValue, type Shareable } from '../protocol/value-codec.t
 import { registerUpTopic } from '../pool/uplink-host.ts';
 import { POOL_CORE, coreOf } from '../pool/core-access.ts';
 import { poolById } from '../pool/pool-core.ts';
-import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
+import { ArgumentError, PoolClosedError } from '../protocol/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
 /**

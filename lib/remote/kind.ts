@@ -16,12 +16,12 @@ import {
   checkWireRuntime,
   DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, natsClient, payloadLimit, subjects,
   type DiscoverAnswer, type SpawnAnswer, type SpawnRequest, type ToPool,
-} from '../remote/wire.ts';
-import { NotEnoughHostsError } from '../remote/errors.ts';
+} from './wire.ts';
+import { NotEnoughHostsError } from './errors.ts';
 import { warnCopiedOnce } from '../protocol/transfer.ts';
-import type { RemotePoolOptions } from '../remote/options.ts';
-import { checkServiceName, discoverAnswerFromStats, statsSubject } from '../remote/service.ts';
-import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+import type { RemotePoolOptions } from './options.ts';
+import { checkServiceName, discoverAnswerFromStats, statsSubject } from './service.ts';
+import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from '../kinds/worker-kind.ts';
 
 export interface RemoteKind extends WorkerKind {
   /** Discover hosts and choose where each of the `count` instances goes; rejects with NotEnoughHostsError. */
