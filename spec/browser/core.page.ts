@@ -3,7 +3,18 @@
  * returns plain data, which spec/browser.spec.ts asserts in Node. Bundled by esbuild with workers.worker.ts as a
  * second entry point (the factory form); `module` runs the same class through the module form (web-entry.js).
  */
-import { ArgumentError, ProxyPool, SharedArrayWrapper, WorkerExitedError, range, remoteInfo, repeat, proxy, transfer, type PoolOptions } from '../../lib/index.ts';
+import {
+  ArgumentError,
+  ProxyPool,
+  SharedArrayWrapper,
+  WorkerExitedError,
+  range,
+  remoteInfo,
+  repeat,
+  proxy,
+  transfer,
+  type PoolOptions,
+} from '../../lib/index.ts';
 import { SharedMemoryUnavailableError, atomicLoad } from '../../lib/entries/shared.ts';
 import { TransferModel } from '../fixtures/transfer-model.ts';
 import { Counter, CustomError } from '../fixtures/counter.ts';
