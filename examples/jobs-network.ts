@@ -6,7 +6,7 @@
  *
  * Prints the cells and synapses per chunk, the totals, and `RESULT {json}` for spec/flows-examples.spec.ts.
  */
-import { JobPool, consoleListener, type Job } from '../lib/index.ts';
+import { JobPool, consoleListener, type Job } from '../lib/jobs/index.ts';
 import { Network } from './models/network.ts';
 
 const module = new URL('./models/network.ts', import.meta.url);

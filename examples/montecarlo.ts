@@ -15,7 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ProxyPool, SharedArrayWrapper, atomicLoad, range, repeat } from '../lib/index.ts';
+import { ProxyPool, SharedArrayWrapper, range, repeat } from '../lib/index.ts';
+import { atomicLoad } from '../lib/entries/shared.ts';
 import { DRAWN, INSIDE, PiEstimator } from './models/pi-estimator.ts';
 import { terminalBar } from './terminal-bar.ts';
 

@@ -17,7 +17,8 @@
  *   Hello, 20!
  * and, last, `RESULT {json}` for spec/examples.spec.ts.
  */
-import { Server, ensemble, makeWorker, sequential, workerStage } from '../lib/index.ts';
+import { Server } from '../lib/server/index.ts';
+import { ensemble, makeWorker, sequential, workerStage } from '../lib/flows/index.ts';
 import { GetHead, GetLen, GetTail, Solute } from './models/mpservice-workers.ts';
 
 const module = new URL('./models/mpservice-workers.ts', import.meta.url);

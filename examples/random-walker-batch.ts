@@ -8,7 +8,8 @@
  * Eight services (one worker each, as SimService has one process each) run ten walks apiece: `run()` with an
  * insideRun function set runs the loop and resolves to its result, and a finished service may run again.
  */
-import { ProxyPool, insideRun, withServices } from '../lib/index.ts';
+import { ProxyPool } from '../lib/index.ts';
+import { insideRun, withServices } from '../lib/services/index.ts';
 import { RandomWalkerService, type RandomWalkerFunctions } from './models/random-walker.ts';
 import { walkWithPeriodicBoundary } from './models/random-walker-loop.ts';
 

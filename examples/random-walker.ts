@@ -7,7 +7,7 @@
  *
  * The last line, `RESULT {...}`, repeats the numbers as JSON for spec/examples.spec.ts.
  */
-import { serviceContext } from '../lib/index.ts';
+import { serviceContext } from '../lib/services/index.ts';
 import { serviceRandomWalker } from './models/random-walker.ts';
 
 const positions: number[] = [];

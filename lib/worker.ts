@@ -15,7 +15,7 @@
 import { WorkerRuntime, type RuntimeEndpoint } from './runtime/worker-runtime.ts';
 import { addWorkerExtensions } from './runtime/worker-extensions.ts';
 import { webEndpoint, webWorkerScope } from './runtime/web-endpoint.ts';
-import { isNode, nodeBuiltin } from './workers/platform.ts';
+import { isNode, nodeBuiltin } from './platform/platform.ts';
 import { pickExport } from './runtime/load-class.ts';
 import type { AnyClass } from './pool/types.ts';
 
@@ -56,15 +56,16 @@ function hostEndpoint(): RuntimeEndpoint {
   };
 }
 
+// What code inside a worker asks for (also in the root entry: a bundled worker script imports them from here so
+// that its bundle holds no pool).
 export { workerContext, inWorker, type WorkerContext } from './runtime/context.ts';
 export { taskContext, type TaskContext } from './runtime/task-context.ts';
 export type { AnyClass } from './pool/types.ts';
-// Worker-side APIs of the service, partition and collective layers.
-export { serviceFunction, exposeFunction } from './runtime/service-functions.ts';
-export { SimService, type ServiceStatus } from './services/sim-service.ts';
-export { PartitionProcess } from './partition/process.ts';
-export { Communicator, soloCommunicator } from './collectives/comm.ts';
-export { CollectiveAbortedError } from './collectives/errors.ts';
 // Return values that move rather than copy: `return transfer(result, [result.buffer])`.
 export { transfer, TransferError } from './protocol/transfer.ts';
 export { CallbackReleasedError } from './runtime/callbacks.ts';
+// Only here: reproducible random streams per task (counter-based Philox), independent of which worker runs it.
+export { TaskRng, taskSeed, philox4x32 } from './runtime/philox.ts';
+// The worker-side APIs of the layers live in their own entries (no layer is loaded by this one):
+// SimService, serviceFunction, exposeFunction from 'objectproxypool/services'; PartitionProcess from
+// 'objectproxypool/partition'; Communicator, soloCommunicator, CollectiveAbortedError from 'objectproxypool/collectives'.

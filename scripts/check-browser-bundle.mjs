@@ -1,10 +1,16 @@
 #!/usr/bin/env node
-// Bundles the library's two entries for the browser with esbuild and fails on anything a browser cannot load
-// (a static `node:` import creeping into the pool, the runtime or a layer exported from lib/index.ts).
+// Bundles each of the package's entries (package.json "exports": the root, /worker and the subpaths) for the browser
+// with esbuild and fails on anything a browser cannot load (a static `node:` import creeping into the pool, the
+// runtime or a layer). Node-only modules (the remote kind and host, log-update) are loaded by computed specifiers.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
+const exportsMap = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).exports;
+const entries = Object.values(exportsMap)
+  .filter((target) => typeof target === 'object')
+  .map((target) => target.default.replace(/^\.\/dist\//, 'lib/').replace(/\.js$/, '.ts'));
 let failed = false;
-for (const entry of ['lib/index.ts', 'lib/worker.ts']) {
+for (const entry of entries) {
   try {
     await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
   } catch (error) {
@@ -14,4 +20,4 @@ for (const entry of ['lib/index.ts', 'lib/worker.ts']) {
   }
 }
 if (failed) process.exit(1);
-console.log('lib/index.ts and lib/worker.ts bundle for the browser');
+console.log(`${entries.length} entries bundle for the browser: ${entries.join(', ')}`);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lib from './helpers/lib.ts';
 import { ArgumentError, CapturedVariableError, ProxyPool, SharedArrayWrapper, atomicAdd, atomicLoad, remoteInfo, workerContext } from './helpers/lib.ts';
-import { RUNTIME_NAMES, SHARED_NAMES } from '../.test-build/lib/ship/names.js';
+import { RUNTIME_NAMES, SHARED_NAMES } from '../.test-build/lib/class-source/names.js';
 import { kinds, T } from './helpers/kinds.ts';
 
 /** Every feature of a class body the source path must carry over: fields, #private, static, accessors, async, a global base. */

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProxyPool } from './helpers/lib.ts';
 import { T, kindOptions, kinds } from './helpers/kinds.ts';
 import { quietRequireEsm } from '../lib/runtime/require-module.ts';
-import { closeLoadGate, enterLoad, leaveLoad, newLoadGate } from '../lib/workers/load-gate.ts';
+import { closeLoadGate, enterLoad, leaveLoad, newLoadGate } from '../lib/runtime/load-gate.ts';
 
 const canRequireEsm = (process.features as { require_module?: boolean }).require_module === true && quietRequireEsm(process.versions.node);
 const fixture = (name: string) => new URL(`./fixtures/loading/${name}`, import.meta.url);
@@ -83,7 +83,7 @@ describe('thread workers on a Node that can require() ES modules', () => {
 
 describe('requireModuleLoader', () => {
   const loaderModule = new URL('../.test-build/lib/runtime/require-module.js', import.meta.url).href;
-  const gateModule = new URL('../.test-build/lib/workers/load-gate.js', import.meta.url).href;
+  const gateModule = new URL('../.test-build/lib/runtime/load-gate.js', import.meta.url).href;
   /**
    * Runs the loader in a fresh Node with `execArgv` and no NODE_OPTIONS; returns what it made of each fixture.
    * `ending`: the loader's second argument, as source (`gate` is an open load gate).
@@ -147,7 +147,7 @@ describe('requireModuleLoader', () => {
   });
 });
 
-describe('the load gate (workers/load-gate.ts)', () => {
+describe('the load gate (runtime/load-gate.ts)', () => {
   it('lets a worker in while it is open, and keeps it out once the host closed it', T, async () => {
     const gate = newLoadGate();
     assert.equal(enterLoad(gate), true);
@@ -181,7 +181,7 @@ describe('terminating thread workers while they load their class module', () => 
   // Node 20 and 22 abort the whole process when a termination lands in a require() of an ES module (load-gate.ts);
   // without the gate, 2 runs in 3 of 100 trials aborted on Node 20 here. The child reports how many terminations
   // fell while a require() ran, so that a pass means the dangerous moments were really reached.
-  const threadModule = new URL('../.test-build/lib/workers/thread.js', import.meta.url).href;
+  const threadModule = new URL('../.test-build/lib/kinds/thread.js', import.meta.url).href;
   const trials = 120;
   it(`never aborts the process, wherever in the require() it lands (${trials} workers)`, { timeout: 120_000 }, () => {
     const env = { ...process.env };

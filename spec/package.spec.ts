@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` the built tree once, install the tarball into a new temporary project
  * with `npm install --ignore-scripts` (nothing may need an install step), then use it from there as plain
- * JavaScript, as strict TypeScript (no skipLibCheck; nodenext and bundler resolution) and through an esbuild bundle
+ * JavaScript (the root and the subpath entries), as strict TypeScript (no skipLibCheck; nodenext and bundler
+ * resolution; root and subpaths) and through an esbuild bundle
  * that starts its workers with the `worker:` factory. The consumer's files are in spec/consumer/.
  *
  * Runs on whatever Node runs the suite (CI: 20, then 22 and 24), so the prebuilt Node-API addon is checked on each.
@@ -78,6 +79,12 @@ describe('the packed package, installed into a new project', () => {
     for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/runtime/thread-entry.cjs', 'bin/objectproxypool.mjs']) {
       assert.ok(files.includes(needed), `${needed} is in the tarball`);
     }
+    // Every subpath of "exports" points at files the tarball holds.
+    const exportsMap = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, string | { types: string; default: string }>;
+    for (const [subpath, target] of Object.entries(exportsMap)) {
+      if (typeof target === 'string') continue;
+      for (const file of [target.types, target.default]) assert.ok(files.includes(file.replace(/^\.\//, '')), `${subpath}: ${file} is in the tarball`);
+    }
     assert.ok(files.some((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f)), 'a linux-x64 prebuilt addon is in the tarball');
     for (const f of files) assert.match(f, /^(LICENSE|README\.md|package\.json|dist\/|bin\/|prebuilds\/)/, `${f} is something that runs`);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules/objectproxypool/package.json'), 'utf8'));
@@ -97,10 +104,22 @@ describe('the packed package, installed into a new project', () => {
     assert.deepEqual(JSON.parse(out), { broadcast: [3, 3], map: [0, 3, 6, 9], threads: [1, 2, 3, 4], processes: [1, 2, 3, 4] });
   });
 
+  it('plain JavaScript over the subpaths: a flow in a Server, shared atomics, partition ranges; every entry loads', T, () => {
+    const out = JSON.parse(run(process.execPath, ['subpaths.mjs'], project));
+    assert.equal(out.served, 'HI!');
+    assert.deepEqual(out.cells, [0, 5]);
+    assert.equal(out.int32, true);
+    assert.deepEqual(out.ranges, [[0, 3], [3, 6], [6, 10]]);
+    // Run-time exports per entry (type-only exports are not counted here; spec/entries.spec.ts counts both).
+    assert.equal(out.entries['/types'], 0, 'objectproxypool/types has types only');
+    for (const [entry, count] of Object.entries(out.entries)) if (entry !== '/types') assert.ok((count as number) > 0, `${entry} exports something`);
+  });
+
   it('where no binary fits, { across: \'processes\' } throws ProcessSharedMemoryUnavailableError naming the platform; the rest works', T, () => {
     // node-gyp-build's own knobs: look only at prebuilds/, and for another platform's.
     const script = `
-      import { ProxyPool, SharedArrayWrapper, processSharedMemoryAvailable } from 'objectproxypool';
+      import { ProxyPool, SharedArrayWrapper } from 'objectproxypool';
+      import { processSharedMemoryAvailable } from 'objectproxypool/shared';
       import { Model } from './model.js';
       let error;
       try { SharedArrayWrapper.zeros([2], 'int32', { across: 'processes' }); } catch (e) { error = e; }

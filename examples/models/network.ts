@@ -2,7 +2,8 @@
  * The workers of examples/jobs-network.ts: a toy version of BSB's reconstruction pipeline. Job functions are the
  * methods of this JobWorker subclass; `densityTable` is pool-cached (BSB's `@pool_cache`).
  */
-import { JobWorker, poolCache, workerContext } from '../../lib/index.ts';
+import { workerContext } from '../../lib/index.ts';
+import { JobWorker, poolCache } from '../../lib/jobs/index.ts';
 
 export class Network extends JobWorker {
   /** How often this worker built the density table (at most once while placement jobs are pending). */

@@ -5,7 +5,8 @@
  *
  * This file holds only the class: the pool's workers import it, so it must not run any example code itself.
  */
-import { Rng, SharedArrayWrapper, atomicAdd, workerContext, type WorkerContext } from '../../lib/index.ts';
+import { Rng, SharedArrayWrapper, workerContext, type WorkerContext } from '../../lib/index.ts';
+import { atomicAdd } from '../../lib/entries/shared.ts';
 
 /** Slots of the shared accumulator: [points inside the quarter circle, points drawn]. */
 export const INSIDE = 0;

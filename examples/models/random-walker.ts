@@ -3,7 +3,7 @@
  * with `getPos`/`setPos` exposed as service functions, and the SimService implementation and factory
  * (`serviceRandomWalker`) that the user scripts drive. Each service is one worker, so each has its own `pos`.
  */
-import { SimService, serviceFactory, serviceFunction, type ServiceProxy } from '../../lib/index.ts';
+import { SimService, serviceFactory, serviceFunction, type ServiceProxy } from '../../lib/services/index.ts';
 
 let pos = 0.0;
 

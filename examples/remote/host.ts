@@ -7,7 +7,7 @@
  * finishes the calls in flight, hands the instances back to their pools, and exits.
  */
 import { parseArgs } from 'node:util';
-import { serveHost } from '../../lib/index.ts';
+import { serveHost } from '../../lib/remote/index.ts';
 
 const { values } = parseArgs({ options: { servers: { type: 'string', default: 'nats://127.0.0.1:4222' }, capacity: { type: 'string' } } });
 const host = await serveHost({

@@ -9,7 +9,8 @@
  * Query parameters: ?workers=4&batches=200&batch=100000&seed=42
  * When done, `window.piResult` holds the numbers and `<body data-state="done">` is set (the browser spec waits for it).
  */
-import { ProxyPool, SharedArrayWrapper, atomicLoad, range, repeat, type Progress } from '../../lib/index.ts';
+import { ProxyPool, SharedArrayWrapper, range, repeat, type Progress } from '../../lib/index.ts';
+import { atomicLoad } from '../../lib/entries/shared.ts';
 import { DRAWN, INSIDE, PiEstimator } from '../models/pi-estimator.ts';
 import { drawChart, type ChartPoint } from './chart.ts';
 

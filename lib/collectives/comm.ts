@@ -9,7 +9,7 @@ import { registerValueReviver } from '../pool/extension.ts';
 import { encodeError } from '../protocol/error-codec.ts';
 import { currentDecodeScope, type Uplink } from '../runtime/uplink.ts';
 import { CollectiveAbortedError } from './errors.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 
 export const COLLECTIVE_TAG = 'objectproxypool.Collective';
 

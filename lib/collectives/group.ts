@@ -1,7 +1,7 @@
 /** The host's side of starting a collective call: a group to pass as an argument of a broadcast or map. */
 import { toHandle, type Shareable } from '../protocol/value-codec.ts';
 import { poolExtension } from '../pool/extension.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { COLLECTIVE_TAG, type CollectiveHandle, type Communicator } from './comm.ts';
 import { Session } from './hub.ts';
 import type { StandsFor } from '../pool/types.ts';

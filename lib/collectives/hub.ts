@@ -9,9 +9,9 @@
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import type { PoolExtension, UpMessage } from '../pool/extension.ts';
 import { Op, type Request } from '../protocol/messages.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { COLLECTIVE_TAG } from './comm.ts';
-import { WorkerExitedError } from '../pool/errors.ts';
+import { WorkerExitedError } from '../protocol/errors.ts';
 import type { CollectiveKind } from './comm.ts';
 import { CollectiveAbortedError } from './errors.ts';
 

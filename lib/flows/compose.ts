@@ -2,7 +2,7 @@
  * Compositions (mpservice's SequentialServlet, EnsembleServlet, SwitchServlet): each is itself a Flow, so they
  * nest freely; start/stop reach every member.
  */
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { functionStage } from './stages.ts';
 import { Counters, throwIfAborted, type Flow, type FlowDescription, type Member, type RunContext } from './types.ts';
 

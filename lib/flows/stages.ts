@@ -4,7 +4,7 @@
  * They use only the pool's public API.
  */
 import { ProxyPool } from '../pool/proxy-pool.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import type { PoolOptions } from '../pool/options.ts';
 import type { AnyClass } from '../pool/types.ts';
 import { Batcher } from './batcher.ts';

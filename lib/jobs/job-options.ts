@@ -1,10 +1,10 @@
 /** The job pool's options, the types that name a JobWorker's job methods, and the checks of submit() and schedule() input. */
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import type { PoolOptions } from '../pool/options.ts';
 import type { AnyFunction } from '../pool/types.ts';
 import { Job, type JobListener } from './job.ts';
 import type { JobNode } from './schedule.ts';
-import type { JobWorker } from './worker.ts';
+import type { JobWorker } from './job-worker.ts';
 import type { JobPool } from './job-pool.ts';
 
 /**

@@ -4,12 +4,12 @@
  * once (BSB's duplicate enqueues race) and its record outlives the pool (BSB's results vanish after close).
  */
 import { ProxyPool } from '../pool/proxy-pool.ts';
-import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
+import { ArgumentError, PoolClosedError } from '../protocol/errors.ts';
 import { checkNode, checkSubmitOptions, type JobArgs, type JobMethodNames, type JobPoolOptions, type JobResult, type SubmitOptions } from './job-options.ts';
 import { DependencyCycleError, JobCancelledError, WorkflowError } from './errors.ts';
 import { Job, isFinal, type JobEvent, type JobListener, type JobStatus, type PoolStatus } from './job.ts';
 import { dependencyOrder, type JobNode } from './schedule.ts';
-import type { JobOutcome, JobWorker } from './worker.ts';
+import type { JobOutcome, JobWorker } from './job-worker.ts';
 import { PingClock } from './pings.ts';
 
 // The job pool's options and its method-name types, and their checks: job-options.ts (re-exported here).

@@ -3,7 +3,7 @@
  * thread kinds read a clock the worker writes, and why processes get half an interval of grace.
  */
 import type { Job } from './job.ts';
-import { wallMicros } from './worker.ts';
+import { wallMicros } from './job-worker.ts';
 
 export class PingClock {
   private readonly timers = new Map<Job, ReturnType<typeof setTimeout>>();

@@ -3,8 +3,8 @@
  * a function run in a worker — a partitioned job, a service's insideRun — is named by its module and export name
  * and imported there. Eidolon has the same rule ("the target must exist in a module scope").
  */
-import { moduleUrlOf } from '../workers/platform.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { moduleUrlOf } from '../platform/platform.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 
 /** A module given as URL, file URL or path, as the URL string a worker can import. */
 export function toModuleUrlString(module: string | URL): string {

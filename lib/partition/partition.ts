@@ -7,7 +7,7 @@
 import { ProxyPool } from '../pool/proxy-pool.ts';
 import type { KindName, PoolOptions } from '../pool/options.ts';
 import type { PoolProxy, Progress } from '../pool/types.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { repeat } from '../pool/map-args.ts';
 import { refOf } from './function-ref.ts';
 import { collective } from '../collectives/group.ts';

@@ -1,6 +1,6 @@
 /** Splitting `[0, n)` and argument lists over workers: Eidolon's rule, and the worker-count heuristic. */
-import { availableParallelism } from '../workers/platform.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { availableParallelism } from '../platform/platform.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { SharedArrayWrapper } from '../shared/shared-array.ts';
 
 /**

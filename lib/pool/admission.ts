@@ -3,7 +3,7 @@
  * beyond that a call waits in a FIFO queue (backpressure 'wait') or is refused with BacklogFullError ('reject').
  * Capacity is released when a call settles — also on timeout or abort, whatever its tasks still do.
  */
-import { BacklogFullError } from './errors.ts';
+import { BacklogFullError } from '../protocol/errors.ts';
 import type { Job } from './job.ts';
 
 interface Waiting {

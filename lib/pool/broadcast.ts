@@ -9,7 +9,7 @@
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { markTransfer, oneWorkerOnly } from '../protocol/transfer.ts';
 import { remoteError, trackOutstanding, type DispatchContext, type Outstanding } from './dispatch.ts';
 import type { Job } from './job.ts';

@@ -16,7 +16,7 @@ import { isTransferred } from '../protocol/transfer.ts';
 import { CALLBACK_TAG, CALLBACK_TOPIC, CallbackReleasedError, releasedMessage, type CallbackHandle } from '../runtime/callbacks.ts';
 import { addCoreTopic } from './extension-host.ts';
 import type { UpMessage } from './extension.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { isRepeat } from './map-args.ts';
 import type { AnyFunction } from './types.ts';
 

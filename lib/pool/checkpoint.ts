@@ -8,7 +8,7 @@
  * it is damage, not a torn write: refused, and the file is left as it is. Why this format: docs/design.md.
  * Node only: loaded on demand, through process.getBuiltinModule, so browsers never see it.
  */
-import { nodeBuiltin } from '../workers/platform.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
 import { CheckpointError } from './checkpoint-error.ts';
 import type { StreamRecorder } from './stream.ts';
 

@@ -7,7 +7,7 @@ import type { Transferable } from '../protocol/transfer.ts';
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import { decodeError, type EncodedError } from '../protocol/error-codec.ts';
 import { decodeValue, encodeArgs, packNumbers, UncloneableValueError } from '../protocol/value-codec.ts';
-import { TimeoutError, WorkerExitedError, tagRemote } from './errors.ts';
+import { TimeoutError, WorkerExitedError, tagRemote } from '../protocol/errors.ts';
 import type { Job } from './job.ts';
 import { taskArgs, type TaskColumns } from './map-args.ts';
 import type { WorkerSlot } from './worker-slot.ts';

@@ -14,7 +14,7 @@
  */
 import type { Request } from '../protocol/messages.ts';
 import { registerHandleReviver, type Handle } from '../protocol/value-codec.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 
 /** One message a worker sent under a topic, as a topic handler sees it. */
 export interface UpMessage {

@@ -4,7 +4,7 @@
  * and abort listener and telling workers to skip the tasks it no longer needs.
  */
 import type { CallOptions } from './types.ts';
-import { TimeoutError } from './errors.ts';
+import { TimeoutError } from '../protocol/errors.ts';
 
 export class Job {
   readonly promise: Promise<unknown[]>;

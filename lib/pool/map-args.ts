@@ -1,5 +1,5 @@
 /** Turning a map call's iterables into argument tuples: zip, shortest wins (or strict), `repeat()` for constants. */
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 
 const REPEAT = Symbol.for('objectproxypool.repeat');
 

@@ -1,6 +1,6 @@
 /** The pool's options, validated up front so that a mistake fails before any worker starts. */
-import { availableParallelism, defaultKind, moduleUrlOf } from '../workers/platform.ts';
-import { ArgumentError } from './errors.ts';
+import { availableParallelism, defaultKind, moduleUrlOf } from '../platform/platform.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import type { WorkerExitEvent } from './workforce.ts';
 import type { RemotePoolOptions } from '../remote/options.ts';
 import { isErrorClass } from '../protocol/error-codec.ts';
@@ -154,7 +154,7 @@ export interface ResolvedOptions {
   backpressure: 'wait' | 'reject';
   onWorkerExit?: (event: WorkerExitEvent) => void;
   /** Option `shipSource`: the class's checked source (set by ProxyPool.create). */
-  source?: import('../ship/names.ts').ShippedSource;
+  source?: import('../class-source/names.ts').ShippedSource;
   metrics: boolean;
   remote?: RemotePoolOptions;
   env?: Record<string, string>;

@@ -4,7 +4,7 @@
  */
 import { Op } from '../protocol/messages.ts';
 import { UncloneableValueError } from '../protocol/value-codec.ts';
-import { ArgumentError, PoolClosedError, UnknownMethodError } from './errors.ts';
+import { ArgumentError, PoolClosedError, UnknownMethodError } from '../protocol/errors.ts';
 import { Admission } from './admission.ts';
 import { Job } from './job.ts';
 import { broadcastField, dedicated, dynamicMap, synchronized, type DispatchContext } from './dispatch.ts';

@@ -36,7 +36,7 @@ export const ProxyPool = {
     const owner = currentPoolOwner();
     const resolved = resolveOptions(Class, options);
     // The parser is loaded only by pools that ship source; a captured variable fails here, before any worker starts.
-    if (options.shipSource) resolved.source = (await import('../ship/analyze.ts')).shipClass(Class, resolved.exportName);
+    if (options.shipSource) resolved.source = (await import('../class-source/analyze.ts')).shipClass(Class, resolved.exportName);
     for (const cls of options.errorClasses ?? []) registerErrorClass(cls);
     if (options.name !== undefined) await named.get(options.name)?.close();
     const core = await PoolCore.create(Class as unknown as new (...args: any[]) => object, resolved, owner);

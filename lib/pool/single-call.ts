@@ -5,7 +5,7 @@
  */
 import { Op, Status, type Response } from '../protocol/messages.ts';
 import { decodeValue, encodeArgs, UncloneableValueError } from '../protocol/value-codec.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { remoteError, type DispatchContext } from './dispatch.ts';
 import type { Pending, WorkerSlot } from './worker-slot.ts';
 import { markTransfer } from '../protocol/transfer.ts';

@@ -2,7 +2,7 @@
  * A stream call's arguments, read lazily: the same forms as a map (zip, shortest wins or strict, `repeat()` for a
  * constant) plus async iterables, pulled only as far as the stream's window lets tasks be submitted.
  */
-import { ArgumentError } from './errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { isRepeat, RangeIterator, type TaskColumns } from './map-args.ts';
 
 type Source =

@@ -8,7 +8,7 @@
  * call option (timeout, signal, retries, onCancel, settle) behaves as for a map. Batches start at one task and
  * grow to about TARGET_MS of work, capped so that two batches per worker fit in the window.
  */
-import { ArgumentError, TimeoutError } from './errors.ts';
+import { ArgumentError, TimeoutError } from '../protocol/errors.ts';
 import type { TaskColumns } from './map-args.ts';
 import { StreamInput } from './stream-input.ts';
 import type { CallOptions } from './types.ts';

@@ -3,8 +3,8 @@
  * tick into one postMessage), the table of requests awaiting an answer, and what to do when the worker dies.
  */
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
-import type { ExitInfo, WorkerChannel } from '../workers/worker-kind.ts';
-import { ArgumentError, WorkerExitedError } from './errors.ts';
+import type { ExitInfo, WorkerChannel } from '../kinds/worker-kind.ts';
+import { ArgumentError, WorkerExitedError } from '../protocol/errors.ts';
 import { decodeError } from '../protocol/error-codec.ts';
 import type { SlotTiming } from './metrics.ts';
 import { takeBatchTransfer, takeTransfer } from '../protocol/transfer.ts';

@@ -5,17 +5,17 @@
 import { Op, Status, type InitPayload, type Response } from '../protocol/messages.ts';
 import { encodeArgs } from '../protocol/value-codec.ts';
 import { deriveSeed } from '../runtime/context.ts';
-import type { ExitInfo, WorkerKind } from '../workers/worker-kind.ts';
-import { threadKind } from '../workers/thread.ts';
-import { processKind } from '../workers/process.ts';
-import { inlineKind } from '../workers/inline.ts';
-import { webKind } from '../workers/web.ts';
-import { ArgumentError, PoolClosedError, WorkerExitedError } from './errors.ts';
+import type { ExitInfo, WorkerKind } from '../kinds/worker-kind.ts';
+import { threadKind } from '../kinds/thread.ts';
+import { processKind } from '../kinds/process.ts';
+import { inlineKind } from '../kinds/inline.ts';
+import { webKind } from '../kinds/web.ts';
+import { ArgumentError, PoolClosedError, WorkerExitedError } from '../protocol/errors.ts';
 import { remoteError } from './dispatch.ts';
 import type { ResolvedOptions } from './options.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { SlotTiming } from './metrics.ts';
-import { nodeOnlyModule } from '../workers/platform.ts';
+import { nodeOnlyModule } from '../platform/platform.ts';
 
 const kinds: Record<string, WorkerKind> = { thread: threadKind, process: processKind, inline: inlineKind, web: webKind };
 
@@ -83,8 +83,8 @@ export class Workforce {
     try {
       if (this.options.kind === 'remote') {
         // Loaded only for remote pools: it brings the NATS client, which other pools never need (nor browsers have).
-        const remoteKind = nodeOnlyModule('../workers/remote', import.meta.url);
-        const { createRemoteKind } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ remoteKind)) as typeof import('../workers/remote.ts');
+        const remoteKind = nodeOnlyModule('../remote/kind', import.meta.url);
+        const { createRemoteKind } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ remoteKind)) as typeof import('../remote/kind.ts');
         this.kind = await createRemoteKind(this.options.remote, this.options.exportName);
         await this.kind.prepare!(this.options.workers);
       }

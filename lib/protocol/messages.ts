@@ -7,7 +7,17 @@
  * because the structured-clone serializer writes every object key on every message.
  */
 import type { EncodedError } from './error-codec.ts';
-import type { ShippedSource } from '../ship/names.ts';
+
+
+/** A class sent as source text (pool option `shipSource`); built by class-source/analyze.ts. */
+export interface ShippedSource {
+  /** `Function.prototype.toString` of the class: a class expression. */
+  code: string;
+  /** Names the worker must bind (from PROVIDED_NAMES). */
+  provided: string[];
+  /** Globals the class uses; the worker checks it has them too (a notebook's own globals exist only in its kernel). */
+  globals: string[];
+}
 
 export enum Op {
   /** First message: what to construct and with which context. */

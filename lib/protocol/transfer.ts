@@ -18,7 +18,7 @@
  */
 export type Transferable = object;
 
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from './errors.ts';
 import { registerErrorClass } from './error-codec.ts';
 
 const TRANSFER = Symbol.for('objectproxypool.transfer');

@@ -8,46 +8,18 @@
  * (a pool cannot make a host load anything), the runtime in each thread calls only the class's own methods, field
  * writes to reserved names are refused, and payloads are decoded with `v8.deserialize`, which never runs code.
  */
-import { availableParallelism } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
 import { Op, Status, type Request, type Response } from '../protocol/messages.ts';
 import { encodeError } from '../protocol/error-codec.ts';
-import { isClass, pickExport } from '../runtime/load-class.ts';
-import { threadKind } from '../workers/thread.ts';
-import type { WorkerChannel } from '../workers/worker-kind.ts';
-import { DEFAULT_PREFIX, checkConnection, checkWireRuntime, connectNats, decode, encode, payloadLimit, subjects, type DiscoverAnswer, type DiscoverQuery, type SpawnAnswer, type SpawnRequest, type ToHost, type ToPool } from './wire.ts';
+import { threadKind } from '../kinds/thread.ts';
+import type { WorkerChannel } from '../kinds/worker-kind.ts';
+import { connectNats, decode, encode, payloadLimit, subjects, type DiscoverAnswer, type DiscoverQuery, type SpawnAnswer, type SpawnRequest, type ToHost, type ToPool } from './wire.ts';
 import { PayloadTooLargeError } from './errors.ts';
-import type { RemoteConnection } from './options.ts';
-import { ServeTally, announce, checkServiceName, type Announced } from './service.ts';
+import { ServeTally, announce, type Announced } from './service.ts';
+import { hostConfig, type HostConfig, type HostOptions } from './host-config.ts';
 
-/**
- * Options of `serveHost` (and of the `objectproxypool host` command).
- *
- * @example
- * const options: HostOptions = { servers: 'nats://10.0.0.5:4222', module: './model.js', capacity: 8 };
- */
-export interface HostOptions extends RemoteConnection {
-  /** The module exporting the class this host serves: a path or a URL. The only code this host will run. */
-  module: string | URL;
-  /** The class's export name. Default: the module's only exported class (or its default export). */
-  exportName?: string;
-  /** Instances this host holds at most (one worker thread each). Default: the machine's available parallelism. */
-  capacity?: number;
-  /** How often the host tells pools it is alive, in ms. Pools declare it lost after their `hostTimeout`. Default 500. */
-  heartbeatMs?: number;
-  /** Instances of a pool silent for this long (killed without close) are ended. Default 10000 ms. */
-  poolTimeout?: number;
-  /** Where the host reports what it does (one line per event). Default: nothing. */
-  log?: (line: string) => void;
-  /**
-   * Announce the host as a NATS service of this name (NATS's service API: `$SRV.PING|INFO|STATS`; needs the
-   * optional peer @nats-io/services). Pools then find it with `remote: { service: name }`, and
-   * `objectproxypool host status` lists it with what it served. Default: no service, pools find it by class.
-   */
-  service?: string;
-}
+export type { HostOptions } from './host-config.ts';
 
 /**
  * A running host, as returned by `serveHost`.
@@ -89,53 +61,126 @@ const RESERVED = new Set(['__proto__', 'constructor', 'prototype', 'then']);
  * Serve instances of one class to remote pools. Resolves once connected and listening.
  *
  * @example
- * import { serveHost } from 'objectproxypool';
+ * import { serveHost } from 'objectproxypool/remote';
  * const host = await serveHost({ servers: 'nats://10.0.0.5:4222', module: './model.js', capacity: 4 });
  * process.on('SIGTERM', () => void host.close());
  */
 export async function serveHost(options: HostOptions): Promise<Host> {
-  checkWireRuntime('a remote host');
-  checkConnection(options, 'serveHost options');
-  if (options.module === undefined || options.module === '') throw new TypeError('serveHost needs { module }: the module exporting the class to serve');
-  const moduleUrl = toUrl(options.module);
-  const { key: exportKey, name: exportName } = await findExport(moduleUrl, options.exportName);
-  const capacity = options.capacity ?? availableParallelism();
-  if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`host capacity must be a positive integer, got ${String(capacity)}`);
-  const heartbeatMs = options.heartbeatMs ?? 500;
-  const service = options.service === undefined ? undefined : checkServiceName(options.service, 'host option service');
-  const poolTimeout = options.poolTimeout ?? 10_000;
-  const log = options.log ?? (() => {});
-  const s = subjects(options.subject ?? DEFAULT_PREFIX);
-  const hostId = randomUUID().replaceAll('-', '').slice(0, 16);
-  const nc = await connectNats(options, `objectproxypool host ${hostId} (${exportName})`);
-  const limit = payloadLimit(nc, options.maxPayload);
-  const instances = new Map<string, Instance>();
-  const tally = new ServeTally();
-  const poolSeen = new Map<string, number>();
-  let closing = false;
+  const config = await hostConfig(options);
+  const nc = await connectNats(options, `objectproxypool host ${config.hostId} (${config.exportName})`);
+  const server = new HostServer(nc, config);
+  await server.listen();
+  return server.view();
+}
 
-  const send = (subject: string, value: unknown) => {
-    if (!nc.isClosed()) nc.publish(subject, encode(value, limit));
-  };
+/**
+ * One running host: answers discovery, places instances (one thread worker each), relays their batches between
+ * NATS and the threads, tells pools it is alive and drops the instances of pools that went silent.
+ */
+class HostServer {
+  private readonly s: ReturnType<typeof subjects>;
+  private readonly limit: number;
+  private readonly instances = new Map<string, Instance>();
+  private readonly tally = new ServeTally();
+  /** When each pool last said it was alive (its heartbeat, or placing an instance). */
+  private readonly poolSeen = new Map<string, number>();
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private discovery: { unsubscribe(): void } | undefined;
+  private spawning: { unsubscribe(): void } | undefined;
+  private announced: Announced | undefined;
+  private pools: { unsubscribe(): void } | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private done: Promise<void> | undefined;
 
-  const discovery = nc.subscribe(s.discover, {
-    callback: (_error, msg) => {
-      if (closing || !msg.reply) return;
-      let query: DiscoverQuery;
-      try {
-        query = decode(msg.data) as DiscoverQuery;
-      } catch {
-        return;
-      }
-      if (query?.exportName !== exportName && query?.exportName !== exportKey) return; // another class: other hosts answer
-      const answer: DiscoverAnswer = { hostId, exportName: query.exportName, capacity, free: capacity - instances.size, heartbeatMs };
-      msg.respond(encode(answer, limit));
-    },
-  });
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly config: HostConfig,
+  ) {
+    this.s = subjects(config.prefix);
+    this.limit = payloadLimit(nc, config.maxPayload);
+  }
 
-  const onSpawn = (_error: Error | null, msg: { data: Uint8Array; respond(data: Uint8Array): boolean }): void => {
+  /** Subscribes, announces the service if asked, starts the heartbeat. Resolves once placements can arrive. */
+  async listen(): Promise<void> {
+    const { nc, s, config } = this;
+    this.discovery = nc.subscribe(s.discover, { callback: (_error, msg) => this.onDiscover(msg) });
+    // As a service, placements go through the service's endpoint, which counts them; else a plain subscription.
+    if (config.service === undefined) this.spawning = nc.subscribe(s.spawn(config.hostId), { callback: this.onSpawn });
+    // Announced last: a placement may arrive as soon as the endpoint exists.
+    else await this.announce(config.service);
+    this.pools = nc.subscribe(s.poolHeartbeats, {
+      callback: (_error, msg) => {
+        this.poolSeen.set(msg.subject.slice(s.poolHeartbeat('').length), Date.now());
+      },
+    });
+    this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
+    nc.publish(s.heartbeat(config.hostId));
+    config.log(`host ${config.hostId} serving ${config.exportName} from ${config.moduleUrl} (capacity ${config.capacity}) on ${s.discover}`);
+    // A connection lost for good (server gone past the reconnect attempts) ends the instances: nobody can reach them.
+    this.done = nc.closed().then(() => {
+      clearInterval(this.heartbeat);
+      if (this.closing) return;
+      this.closing = true;
+      for (const instance of [...this.instances.values()]) this.end(instance, undefined);
+      config.log(`host ${config.hostId}: connection to NATS lost; stopped`);
+    });
+  }
+
+  /** The Host handed to the caller: what it may read, and close. */
+  view(): Host {
+    const server = this;
+    return {
+      hostId: this.config.hostId,
+      done: this.done!,
+      exportName: this.config.exportName,
+      capacity: this.config.capacity,
+      get active() {
+        return server.instances.size;
+      },
+      close: (graceMs?: number) => this.close(graceMs),
+    };
+  }
+
+  private async announce(service: string): Promise<void> {
+    const { hostId, exportName, prefix, capacity, heartbeatMs } = this.config;
+    const data = () => ({
+      hostId, exportName, subject: prefix, capacity, instances: this.instances.size, free: capacity - this.instances.size,
+      heartbeatMs, requests: this.tally.requests, tasks: this.tally.tasks, errors: this.tally.errors, averageMs: this.tally.averageMs,
+    });
+    try {
+      this.announced = await announce(this.nc, service, this.s.spawn(hostId), this.onSpawn, data);
+    } catch (error) {
+      await this.nc.close();
+      throw error;
+    }
+  }
+
+  private serves(exportName: unknown): boolean {
+    return exportName === this.config.exportName || exportName === this.config.exportKey;
+  }
+
+  private send(subject: string, value: unknown): void {
+    if (!this.nc.isClosed()) this.nc.publish(subject, encode(value, this.limit));
+  }
+
+  private onDiscover(msg: { data: Uint8Array; reply?: string; respond(data: Uint8Array): boolean }): void {
+    if (this.closing || !msg.reply) return;
+    let query: DiscoverQuery;
+    try {
+      query = decode(msg.data) as DiscoverQuery;
+    } catch {
+      return;
+    }
+    if (!this.serves(query?.exportName)) return; // another class: other hosts answer
+    const { hostId, capacity, heartbeatMs } = this.config;
+    const answer: DiscoverAnswer = { hostId, exportName: query.exportName, capacity, free: capacity - this.instances.size, heartbeatMs };
+    msg.respond(encode(answer, this.limit));
+  }
+
+  private readonly onSpawn = (_error: Error | null, msg: { data: Uint8Array; respond(data: Uint8Array): boolean }): void => {
     const refuse = (error: string): void => {
-      msg.respond(encode({ ok: false, error } satisfies SpawnAnswer, limit));
+      msg.respond(encode({ ok: false, error } satisfies SpawnAnswer, this.limit));
     };
     let request: SpawnRequest;
     try {
@@ -143,65 +188,66 @@ export async function serveHost(options: HostOptions): Promise<Host> {
     } catch (error) {
       return refuse(`unreadable request: ${(error as Error).message}`);
     }
-    if (closing) return refuse('the host is shutting down');
-    if (request?.exportName !== exportName && request?.exportName !== exportKey) return refuse(`this host serves ${exportName}, not ${String(request?.exportName)}`);
-    if (instances.size >= capacity) return refuse(`the host is full (${capacity} instances)`);
+    const { exportName, capacity } = this.config;
+    if (this.closing) return refuse('the host is shutting down');
+    if (!this.serves(request?.exportName)) return refuse(`this host serves ${exportName}, not ${String(request?.exportName)}`);
+    if (this.instances.size >= capacity) return refuse(`the host is full (${capacity} instances)`);
     if (typeof request.replyTo !== 'string' || typeof request.poolId !== 'string') return refuse('malformed request');
-    const instance = start(request);
-    msg.respond(encode({ ok: true, instanceId: instance.id } satisfies SpawnAnswer, limit));
-  };
-  // As a service, placements go through the service's endpoint, which counts them; else a plain subscription.
-  let announced: Announced | undefined;
-  const spawning = service === undefined ? nc.subscribe(s.spawn(hostId), { callback: onSpawn }) : undefined;
-  const start = (request: SpawnRequest): Instance => {
-    const id = randomUUID().replaceAll('-', '');
-    const channel = threadKind.spawn({ index: request.index, module: moduleUrl });
-    const pending = new Map<number, number>();
-    const sub = nc.subscribe(s.instance(id), {
-      callback: (_error, msg) => {
-        let message: Request | Request[] | ToHost;
-        try {
-          message = decode(msg.data) as Request | Request[] | ToHost;
-        } catch (error) {
-          log(`instance ${id}: unreadable message dropped (${(error as Error).message})`);
-          return;
-        }
-        if (!Array.isArray(message)) {
-          if (message?.t === 'end') end(instance, undefined);
-          return;
-        }
-        const batch = typeof message[0] === 'number' ? [message as Request] : (message as Request[]);
-        const accepted: Request[] = [];
-        for (const request of batch) {
-          const refused = vet(request);
-          if (refused) {
-            send(instance.replyTo, [refused]);
-            continue;
-          }
-          if (request[0] !== Op.Init && request[0] !== Op.Cancel) pending.set(request[1] as number, performance.now());
-          accepted.push(request);
-        }
-        if (accepted.length > 0) channel.post(accepted);
-      },
-    });
-    const instance: Instance = { id, poolId: request.poolId, replyTo: request.replyTo, channel, pending, unsubscribe: () => sub.unsubscribe() };
-    instances.set(id, instance);
-    poolSeen.set(request.poolId, Date.now());
-    channel.onMessage((message) => relay(instance, message));
-    channel.onExit((info) => {
-      const reason = `instance ${request.index} on host ${hostId} exited` + (info.error ? `: ${(info.error as Error)?.message ?? info.error}` : '');
-      end(instance, { t: 'exit', code: info.code, reason });
-    });
-    channel.setKeepAlive(true);
-    log(`instance ${id} (worker ${request.index} of pool ${request.poolId}) started; ${instances.size}/${capacity} in use`);
-    return instance;
+    const instance = this.start(request);
+    msg.respond(encode({ ok: true, instanceId: instance.id } satisfies SpawnAnswer, this.limit));
   };
 
+  private start(request: SpawnRequest): Instance {
+    const { config } = this;
+    const id = randomUUID().replaceAll('-', '');
+    const channel = threadKind.spawn({ index: request.index, module: config.moduleUrl });
+    const instance: Instance = { id, poolId: request.poolId, replyTo: request.replyTo, channel, pending: new Map(), unsubscribe: () => {} };
+    const sub = this.nc.subscribe(this.s.instance(id), { callback: (_error, msg) => this.fromPool(instance, msg.data) });
+    instance.unsubscribe = () => sub.unsubscribe();
+    this.instances.set(id, instance);
+    this.poolSeen.set(request.poolId, Date.now());
+    channel.onMessage((message) => this.relay(instance, message));
+    channel.onExit((info) => {
+      const reason = `instance ${request.index} on host ${config.hostId} exited` + (info.error ? `: ${(info.error as Error)?.message ?? info.error}` : '');
+      this.end(instance, { t: 'exit', code: info.code, reason });
+    });
+    channel.setKeepAlive(true);
+    config.log(`instance ${id} (worker ${request.index} of pool ${request.poolId}) started; ${this.instances.size}/${config.capacity} in use`);
+    return instance;
+  }
+
+  /** Pool → thread: vetted requests go on; the end notice ends the instance. */
+  private fromPool(instance: Instance, data: Uint8Array): void {
+    let message: Request | Request[] | ToHost;
+    try {
+      message = decode(data) as Request | Request[] | ToHost;
+    } catch (error) {
+      this.config.log(`instance ${instance.id}: unreadable message dropped (${(error as Error).message})`);
+      return;
+    }
+    if (!Array.isArray(message)) {
+      if (message?.t === 'end') this.end(instance, undefined);
+      return;
+    }
+    const batch = typeof message[0] === 'number' ? [message as Request] : (message as Request[]);
+    const accepted: Request[] = [];
+    for (const request of batch) {
+      const refused = this.vet(request);
+      if (refused) {
+        this.send(instance.replyTo, [refused]);
+        continue;
+      }
+      if (request[0] !== Op.Init && request[0] !== Op.Cancel) instance.pending.set(request[1] as number, performance.now());
+      accepted.push(request);
+    }
+    if (accepted.length > 0) instance.channel.post(accepted);
+  }
+
   /** The module and export come from the host, never from the pool; reserved fields are not writable. */
-  const vet = (request: Request): Response | undefined => {
+  private vet(request: Request): Response | undefined {
     if (request[0] === Op.Init) {
-      request[1].module = moduleUrl;
-      request[1].exportName = exportKey;
+      request[1].module = this.config.moduleUrl;
+      request[1].exportName = this.config.exportKey;
       // Class source (the local-only shipSource option) is never evaluated from the wire.
       delete request[1].source;
       return undefined;
@@ -210,139 +256,76 @@ export async function serveHost(options: HostOptions): Promise<Host> {
       return [request[1], Status.Err, encodeError(new TypeError(`"${request[2]}" is reserved and cannot be read or written remotely`))];
     }
     return undefined;
-  };
+  }
 
   /** Thread → pool. A batch too large for one message goes response by response; a single oversized result becomes its error. */
-  const relay = (instance: Instance, message: Response | Response[]) => {
+  private relay(instance: Instance, message: Response | Response[]): void {
     const batch = typeof message[0] === 'number' ? [message as Response] : (message as Response[]);
     for (const response of batch) {
       if (response[1] === Status.Ready) continue;
       const startedAt = instance.pending.get(response[0]);
-      if (instance.pending.delete(response[0])) count(response, startedAt);
+      if (instance.pending.delete(response[0])) this.count(response, startedAt);
     }
-    if (nc.isClosed()) return;
+    if (this.nc.isClosed()) return;
     try {
-      nc.publish(instance.replyTo, encode(batch, limit));
+      this.nc.publish(instance.replyTo, encode(batch, this.limit));
       return;
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
     }
     for (const response of batch) {
       try {
-        nc.publish(instance.replyTo, encode([response], limit));
+        this.nc.publish(instance.replyTo, encode([response], this.limit));
       } catch (error) {
         const what = response[1] === Status.Chunk ? 'the results of this map chunk' : 'the result';
-        const tooLarge = new PayloadTooLargeError((error as PayloadTooLargeError).bytes, limit, what);
-        send(instance.replyTo, [[response[0], Status.Err, encodeError(tooLarge)]]);
+        const tooLarge = new PayloadTooLargeError((error as PayloadTooLargeError).bytes, this.limit, what);
+        this.send(instance.replyTo, [[response[0], Status.Err, encodeError(tooLarge)]]);
       }
     }
-  };
+  }
 
   /** One answered request into the tally: a map chunk counts its tasks and its failed ones. */
-  const count = (response: Response, startedAt: number | undefined) => {
+  private count(response: Response, startedAt: number | undefined): void {
     if (response[1] === Status.Chunk) {
       const results = response[2] as ArrayLike<unknown>;
-      tally.served(startedAt, results.length, Array.isArray(response[3]) ? response[3].length : 0);
+      this.tally.served(startedAt, results.length, Array.isArray(response[3]) ? response[3].length : 0);
     } else if (response[1] === Status.Ok || response[1] === Status.Err) {
-      tally.served(startedAt, 1, response[1] === Status.Err ? 1 : 0);
-    }
-  };
-
-  const end = (instance: Instance, notice: ToPool | undefined) => {
-    if (!instances.delete(instance.id)) return;
-    instance.unsubscribe();
-    if (notice) send(instance.replyTo, notice);
-    void instance.channel.terminate();
-    log(`instance ${instance.id} ended${notice ? ` (${notice.reason})` : ''}; ${instances.size}/${capacity} in use`);
-  };
-
-  // Announced last: a placement may arrive as soon as the endpoint exists.
-  if (service !== undefined) {
-    const data = () => ({
-      hostId, exportName, subject: options.subject ?? DEFAULT_PREFIX, capacity, instances: instances.size, free: capacity - instances.size,
-      heartbeatMs, requests: tally.requests, tasks: tally.tasks, errors: tally.errors, averageMs: tally.averageMs,
-    });
-    try {
-      announced = await announce(nc, service, s.spawn(hostId), onSpawn, data);
-    } catch (error) {
-      await nc.close();
-      throw error;
+      this.tally.served(startedAt, 1, response[1] === Status.Err ? 1 : 0);
     }
   }
 
-  const pools = nc.subscribe(s.poolHeartbeats, {
-    callback: (_error, msg) => {
-      poolSeen.set(msg.subject.slice(s.poolHeartbeat('').length), Date.now());
-    },
-  });
-  const heartbeat = setInterval(() => {
-    if (!nc.isClosed()) nc.publish(s.heartbeat(hostId));
-    const now = Date.now();
-    for (const instance of [...instances.values()]) {
-      if (now - (poolSeen.get(instance.poolId) ?? now) > poolTimeout) end(instance, undefined);
-    }
-  }, heartbeatMs);
-  nc.publish(s.heartbeat(hostId));
-  log(`host ${hostId} serving ${exportName} from ${moduleUrl} (capacity ${capacity}) on ${s.discover}`);
+  private end(instance: Instance, notice: ToPool | undefined): void {
+    if (!this.instances.delete(instance.id)) return;
+    instance.unsubscribe();
+    if (notice) this.send(instance.replyTo, notice);
+    void instance.channel.terminate();
+    this.config.log(`instance ${instance.id} ended${notice ? ` (${notice.reason})` : ''}; ${this.instances.size}/${this.config.capacity} in use`);
+  }
 
-  let closed: Promise<void> | undefined;
-  const close = (graceMs = 10_000): Promise<void> =>
-    (closed ??= (async () => {
-      closing = true;
-      discovery.unsubscribe();
-      spawning?.unsubscribe();
-      await announced?.stop().catch(() => {});
+  /** Tells pools this host is alive; ends the instances of pools silent for longer than poolTimeout. */
+  private beat(): void {
+    if (!this.nc.isClosed()) this.nc.publish(this.s.heartbeat(this.config.hostId));
+    const now = Date.now();
+    for (const instance of [...this.instances.values()]) {
+      if (now - (this.poolSeen.get(instance.poolId) ?? now) > this.config.poolTimeout) this.end(instance, undefined);
+    }
+  }
+
+  private close(graceMs = 10_000): Promise<void> {
+    return (this.closed ??= (async () => {
+      this.closing = true;
+      this.discovery?.unsubscribe();
+      this.spawning?.unsubscribe();
+      await this.announced?.stop().catch(() => {});
       const deadline = Date.now() + graceMs;
-      while ([...instances.values()].some((i) => i.pending.size > 0) && Date.now() < deadline) {
+      while ([...this.instances.values()].some((i) => i.pending.size > 0) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
       }
-      for (const instance of [...instances.values()]) end(instance, { t: 'exit', reason: `host ${hostId} shut down` });
-      clearInterval(heartbeat);
-      pools.unsubscribe();
-      await nc.drain().catch(() => nc.close());
-      log(`host ${hostId} closed`);
+      for (const instance of [...this.instances.values()]) this.end(instance, { t: 'exit', reason: `host ${this.config.hostId} shut down` });
+      clearInterval(this.heartbeat);
+      this.pools?.unsubscribe();
+      await this.nc.drain().catch(() => this.nc.close());
+      this.config.log(`host ${this.config.hostId} closed`);
     })());
-
-  // A connection lost for good (server gone past the reconnect attempts) ends the instances: nobody can reach them.
-  const done = nc.closed().then(() => {
-    clearInterval(heartbeat);
-    if (closing) return;
-    closing = true;
-    for (const instance of [...instances.values()]) end(instance, undefined);
-    log(`host ${hostId}: connection to NATS lost; stopped`);
-  });
-
-  return {
-    hostId,
-    done,
-    exportName,
-    capacity,
-    get active() {
-      return instances.size;
-    },
-    close,
-  };
-}
-
-function toUrl(module: string | URL): string {
-  if (module instanceof URL) return module.href;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
-  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
-}
-
-/** Load the module once here, so that a wrong path or export fails the host at start, not each pool later. */
-async function findExport(moduleUrl: string, exportName: string | undefined): Promise<{ key: string; name: string }> {
-  let exports: Record<string, unknown>;
-  try {
-    exports = await import(moduleUrl);
-  } catch (error) {
-    throw new Error(`the host cannot load its module ${moduleUrl}: ${(error as Error)?.message ?? error}`, { cause: error });
   }
-  if (exportName !== undefined) {
-    return { key: exportName, name: pickExport(exports, exportName, moduleUrl).name || exportName };
-  }
-  const classes = Object.keys(exports).filter((key) => key !== 'default' && isClass(exports[key]));
-  if (classes.length === 1) return { key: classes[0]!, name: (exports[classes[0]!] as { name: string }).name || classes[0]! };
-  if (isClass(exports.default) && classes.length === 0) return { key: 'default', name: exports.default.name || 'default' };
-  throw new TypeError(`${moduleUrl} exports ${classes.length === 0 ? 'no class' : `several classes (${classes.join(', ')})`}; say which one to serve with exportName (--export)`);
 }

@@ -15,13 +15,13 @@
  * - no loader hooks (`--import`, `--loader`, `--require`, tsx): hooks may transform modules, and `require()` on
  *   Node 20 does not pass through hooks registered with `module.register()`;
  * - a module graph with top-level await (`ERR_REQUIRE_ASYNC_MODULE`, raised before anything is evaluated);
- * - a thread worker only while its host is not terminating it (`gate`, workers/load-gate.ts: a termination inside
+ * - a thread worker only while its host is not terminating it (`gate`, runtime/load-gate.ts: a termination inside
  *   this require() aborts the whole process on Node 20 and 22). Without a gate, no require().
  * - Node itself: Deno and Bun load through `import()` (Bun's require() refuses a graph with top-level await with its
  *   own TypeError, and the start-up figures above are Node's).
  */
-import { nodeBuiltin } from '../workers/platform.ts';
-import { enterLoad, leaveLoad, type LoadGate } from '../workers/load-gate.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
+import { enterLoad, leaveLoad, type LoadGate } from './load-gate.ts';
 
 export type RequireModule = (moduleUrl: string) => Record<string, unknown> | undefined;
 

@@ -5,8 +5,8 @@
  * worker and sent over the pool's private channel (a MessagePort or the IPC pipe of a forked child). Nothing
  * arriving from a network is ever evaluated; remote hosts load modules instead.
  */
-import type { ShippedSource } from '../ship/names.ts';
-import { SHARED_NAMES, capturedError } from '../ship/names.ts';
+import type { ShippedSource } from '../class-source/names.ts';
+import { SHARED_NAMES, capturedError } from '../class-source/names.ts';
 import { inWorker, workerContext } from './context.ts';
 import { taskContext } from './task-context.ts';
 import { Rng } from './rng.ts';

@@ -1,13 +1,13 @@
 /**
  * Entry of a `thread` worker started by the pool: serve the class named in the init message over the port the pool
- * sent in workerData (its own MessageChannel; see workers/thread.ts), or parentPort.
+ * sent in workerData (its own MessageChannel; see kinds/thread.ts), or parentPort.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { WorkerRuntime } from './worker-runtime.ts';
 import { addWorkerExtensions } from './worker-extensions.ts';
 import { importClass } from './load-class.ts';
 import { requireModuleLoader } from './require-module.ts';
-import type { LoadGate } from '../workers/load-gate.ts';
+import type { LoadGate } from './load-gate.ts';
 
 const data = workerData as { tsx?: string; loadGate?: LoadGate; port?: MessagePort } | null;
 // A worker made by the user's own factory has no gate from the pool: it loads with import() (load-gate.ts).

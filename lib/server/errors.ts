@@ -1,5 +1,5 @@
 /** The server's errors: the pool's own classes, so `instanceof BacklogFullError` / `TimeoutError` hold everywhere. */
-import { BacklogFullError, PoolClosedError } from '../pool/errors.ts';
+import { BacklogFullError, PoolClosedError } from '../protocol/errors.ts';
 
 /**
  * A server call found `capacity` items in flight and its backpressure is 'reject' (mpservice's

@@ -4,7 +4,7 @@
  * its slot until its work has really finished — a call that timed out returns TimeoutError at once, later stages
  * of its flow are skipped, and its slot is freed when the stage it was in finishes (docs/flows.md).
  */
-import { ArgumentError, TimeoutError } from '../pool/errors.ts';
+import { ArgumentError, TimeoutError } from '../protocol/errors.ts';
 import { toFlow } from '../flows/compose.ts';
 import type { Flow, FlowDescription, Member } from '../flows/types.ts';
 import { ServerBacklogFullError, ServerStoppedError } from './errors.ts';

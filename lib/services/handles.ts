@@ -10,7 +10,7 @@
  */
 import { toHandle, decodeValue, type Shareable } from '../protocol/value-codec.ts';
 import { extendEveryPool, poolExtension, poolExtensionById, type UpMessage } from '../pool/extension.ts';
-import { ArgumentError, PoolClosedError } from '../pool/errors.ts';
+import { ArgumentError, PoolClosedError } from '../protocol/errors.ts';
 import { INSTANCE_TAG, type InstanceHandleData } from './instance-ref.ts';
 
 /**

@@ -6,7 +6,7 @@
 import { ProxyPool } from '../pool/proxy-pool.ts';
 import type { KindName, PoolOptions } from '../pool/options.ts';
 import type { AnyClass, AnyFunction, MethodNames, PoolProxy } from '../pool/types.ts';
-import { ArgumentError } from '../pool/errors.ts';
+import { ArgumentError } from '../protocol/errors.ts';
 import { refOf, type FunctionRef } from '../partition/function-ref.ts';
 
 /** T's methods as single-value async calls. */

@@ -5,7 +5,7 @@
 import { toHandle, type Handle, type Shareable } from '../protocol/value-codec.ts';
 import { allocateShared, isSharedBuffer } from './dtypes.ts';
 import { waitAsync, waitChange } from './wait-async.ts';
-import { ArgumentError, TimeoutError } from '../pool/errors.ts';
+import { ArgumentError, TimeoutError } from '../protocol/errors.ts';
 import { registerErrorClass } from '../protocol/error-codec.ts';
 import { type Hold, type SharedMemoryOptions, allocate, holdOf, isShareableBuffer, memoryFromRef, memoryRef, release } from './process-memory.ts';
 

@@ -7,9 +7,7 @@ import {
   ArgumentError,
   ProxyPool,
   SharedArrayWrapper,
-  SharedMemoryUnavailableError,
   WorkerExitedError,
-  atomicLoad,
   range,
   remoteInfo,
   repeat,
@@ -17,6 +15,7 @@ import {
   transfer,
   type PoolOptions,
 } from '../../lib/index.ts';
+import { SharedMemoryUnavailableError, atomicLoad } from '../../lib/entries/shared.ts';
 import { TransferModel } from '../fixtures/transfer-model.ts';
 import { Counter, CustomError } from '../fixtures/counter.ts';
 import { SharedModel } from '../fixtures/shared-model.ts';

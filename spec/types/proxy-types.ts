@@ -2,7 +2,8 @@
  * Type tests: this file is never run, only compiled by `tsc --noEmit` in `npm test`. Each `@ts-expect-error`
  * line must fail to compile (tsc reports an unused directive otherwise), and each `Expect<Equal<...>>` must hold.
  */
-import { ProxyPool, collective, range, repeat, type Communicator, type PoolProxy } from '../../lib/index.ts';
+import { ProxyPool, range, repeat, type PoolProxy } from '../../lib/index.ts';
+import { collective, type Communicator } from '../../lib/collectives/index.ts';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;

@@ -1,5 +1,5 @@
 /** The pool's own error classes. Remote errors keep their own class; these describe what happened around them. */
-import { registerErrorClass } from '../protocol/error-codec.ts';
+import { registerErrorClass } from './error-codec.ts';
 
 /** Where a remote error came from. Read it with `remoteInfo(error)`. */
 export interface RemoteInfo {

@@ -8,7 +8,7 @@ import type { Request, Response } from '../protocol/messages.ts';
 import { WorkerRuntime } from '../runtime/worker-runtime.ts';
 import { importClass } from '../runtime/load-class.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
-import { nodeBuiltin } from './platform.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
 
 export const inlineKind: WorkerKind = {
   name: 'inline',

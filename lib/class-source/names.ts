@@ -31,14 +31,8 @@ export const HELPER_NAMES = ['__name'] as const;
 export const PROVIDED_NAMES: ReadonlySet<string> = new Set<string>([...RUNTIME_NAMES, ...SHARED_NAMES, ...HELPER_NAMES]);
 
 /** A class's source as sent to workers, with the names it uses from outside itself. */
-export interface ShippedSource {
-  /** `Function.prototype.toString` of the class: a class expression. */
-  code: string;
-  /** Names the worker must bind (from PROVIDED_NAMES). */
-  provided: string[];
-  /** Globals the class uses; the worker checks it has them too (a notebook's own globals exist only in its kernel). */
-  globals: string[];
-}
+// The shape lives with the other messages (protocol/messages.ts) so that the wire format imports nothing from here.
+export type { ShippedSource } from '../protocol/messages.ts';
 
 /**
  * A class given with `shipSource: true` uses variables it does not define (and that are neither globals nor

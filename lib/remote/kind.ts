@@ -16,12 +16,12 @@ import {
   checkWireRuntime,
   DEFAULT_PREFIX, checkConnection, connectNats, decode, encode, natsClient, payloadLimit, subjects,
   type DiscoverAnswer, type SpawnAnswer, type SpawnRequest, type ToPool,
-} from '../remote/wire.ts';
-import { NotEnoughHostsError } from '../remote/errors.ts';
+} from './wire.ts';
+import { NotEnoughHostsError } from './errors.ts';
 import { warnCopiedOnce } from '../protocol/transfer.ts';
-import type { RemotePoolOptions } from '../remote/options.ts';
-import { checkServiceName, discoverAnswerFromStats, statsSubject } from '../remote/service.ts';
-import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
+import type { RemotePoolOptions } from './options.ts';
+import { checkServiceName, discoverAnswerFromStats, statsSubject } from './service.ts';
+import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from '../kinds/worker-kind.ts';
 
 export interface RemoteKind extends WorkerKind {
   /** Discover hosts and choose where each of the `count` instances goes; rejects with NotEnoughHostsError. */
@@ -37,8 +37,6 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
   checkWireRuntime("kind 'remote'");
   const options = checkConnection(remote, 'option remote') as RemotePoolOptions;
   const discoveryTimeout = options.discoveryTimeout ?? 2000;
-  const hostTimeout = options.hostTimeout ?? 3000;
-  const spawnTimeout = options.spawnTimeout ?? 5000;
   const prefix = options.subject ?? DEFAULT_PREFIX;
   const service = options.service === undefined ? undefined : checkServiceName(options.service, 'option remote.service');
   const s = subjects(prefix);
@@ -46,105 +44,27 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
   const nc = await connectNats(options, `objectproxypool pool (${exportName})`);
   const limit = payloadLimit(nc, options.maxPayload);
   const poolId = randomUUID().replaceAll('-', '');
-
-  const lastSeen = new Map<string, number>();
-  const lostHosts = new Set<string>();
-  const channelsOn = new Map<string, Set<RemoteChannel>>();
-  const hbPrefix = s.heartbeat('');
-  const heartbeats = nc.subscribe(s.heartbeats, {
-    callback: (_error, msg) => {
-      lastSeen.set(msg.subject.slice(hbPrefix.length), Date.now());
-    },
-  });
-  // A host that stopped beating takes its instances with it; checked a few times per timeout.
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    for (const [hostId, channels] of channelsOn) {
-      if (channels.size === 0 || now - (lastSeen.get(hostId) ?? now) <= hostTimeout) continue;
-      lostHosts.add(hostId);
-      for (const channel of [...channels]) channel.lose(`host ${hostId} lost: no heartbeat for ${hostTimeout} ms`);
-    }
-  }, Math.max(20, Math.min(250, hostTimeout / 4)));
-  watchdog.unref();
+  const watch = new HostWatch(nc, s, options.hostTimeout ?? 3000);
   // Hosts end the instances of a pool that stops beating (a pool killed without close()).
   const beat = setInterval(() => nc.publish(s.poolHeartbeat(poolId)), 1000);
   beat.unref();
   nc.publish(s.poolHeartbeat(poolId));
 
+  const asking: Discovery = { nc, createInbox: () => nats.createInbox(), s, limit, exportName, prefix, service, timeout: discoveryTimeout, watch };
   const askedOn = service === undefined ? s.discover : statsSubject(service);
-  /** Ask every host serving the class; resolve once `needed` slots are offered (and answers settled) or on timeout. */
-  const discover = (needed: number): Promise<DiscoverAnswer[]> =>
-    new Promise((resolve) => {
-      const answers = new Map<string, DiscoverAnswer>();
-      let settle: NodeJS.Timeout | undefined;
-      const inbox = nats.createInbox();
-      const finish = () => {
-        clearTimeout(timer);
-        clearTimeout(settle);
-        sub.unsubscribe();
-        resolve([...answers.values()]);
-      };
-      const timer = setTimeout(finish, discoveryTimeout);
-      const sub: Subscription = nc.subscribe(inbox, {
-        callback: (_error, msg) => {
-          let answer: DiscoverAnswer | undefined;
-          try {
-            answer = service === undefined ? (decode(msg.data) as DiscoverAnswer) : discoverAnswerFromStats(JSON.parse(new TextDecoder().decode(msg.data)), exportName, prefix);
-          } catch {
-            return;
-          }
-          if (answer?.exportName !== exportName || typeof answer.hostId !== 'string' || lostHosts.has(answer.hostId)) return;
-          answers.set(answer.hostId, answer);
-          lastSeen.set(answer.hostId, Date.now());
-          let free = 0;
-          for (const a of answers.values()) free += a.free;
-          if (free >= needed) {
-            clearTimeout(settle);
-            settle = setTimeout(finish, SETTLE_MS);
-          }
-        },
-      });
-      // By service name: the standard stats request, which every host of that service answers.
-      if (service !== undefined) nc.publish(statsSubject(service), new Uint8Array(), { reply: inbox });
-      else nc.publish(s.discover, encode({ exportName }, limit), { reply: inbox });
-    });
-
-  /** Round-robin over hosts by free slots: 5 over hosts with 4 and 2 free → A, B, A, B, A. */
   const plan = new Map<number, string>();
-  const assign = (answers: DiscoverAnswer[], count: number, first: number) => {
-    const free = new Map(answers.map((a) => [a.hostId, a.free] as const));
-    let index = first;
-    while (index < first + count) {
-      let placed = false;
-      for (const [hostId, left] of free) {
-        if (left <= 0 || index >= first + count) continue;
-        plan.set(index++, hostId);
-        free.set(hostId, left - 1);
-        placed = true;
-      }
-      if (!placed) break;
-    }
-  };
-
   const context: RemoteContext = {
     nc,
     limit,
     poolId,
     exportName,
-    spawnTimeout,
+    spawnTimeout: options.spawnTimeout ?? 5000,
     s,
     createInbox: () => nats.createInbox(),
-    track(channel, hostId) {
-      if (!lastSeen.has(hostId)) lastSeen.set(hostId, Date.now());
-      let set = channelsOn.get(hostId);
-      if (!set) channelsOn.set(hostId, (set = new Set()));
-      set.add(channel);
-    },
-    untrack(channel, hostId) {
-      channelsOn.get(hostId)?.delete(channel);
-    },
+    track: (channel, hostId) => watch.track(channel, hostId),
+    untrack: (channel, hostId) => watch.untrack(channel, hostId),
     async placeOne() {
-      const answers = (await discover(1)).filter((a) => a.free > 0).sort((a, b) => b.free - a.free);
+      const answers = (await discover(asking, 1)).filter((a) => a.free > 0).sort((a, b) => b.free - a.free);
       if (answers.length === 0) throw new NotEnoughHostsError(1, 0, 0, exportName, askedOn, discoveryTimeout);
       return answers[0]!.hostId;
     },
@@ -153,10 +73,10 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
   return {
     name: 'remote',
     async prepare(count) {
-      const answers = await discover(count);
+      const answers = await discover(asking, count);
       const free = answers.reduce((sum, a) => sum + a.free, 0);
       if (free < count) throw new NotEnoughHostsError(count, answers.length, free, exportName, askedOn, discoveryTimeout);
-      assign(answers, count, 0);
+      assign(plan, answers, count, 0);
     },
     spawn(spec: SpawnSpec): WorkerChannel {
       // The first instance of each index goes where prepare() planned; a respawn asks the hosts again.
@@ -165,12 +85,124 @@ export async function createRemoteKind(remote: RemotePoolOptions | undefined, ex
       return new RemoteChannel(context, spec.index, hostId);
     },
     async close() {
-      clearInterval(watchdog);
+      watch.stop();
       clearInterval(beat);
-      heartbeats.unsubscribe();
       await nc.drain().catch(() => nc.close());
     },
   };
+}
+
+/** The hosts' heartbeats: a host that stopped beating takes its instances with it; checked a few times per timeout. */
+class HostWatch {
+  readonly lastSeen = new Map<string, number>();
+  /** Hosts declared lost: their late discovery answers are ignored. */
+  readonly lost = new Set<string>();
+  private readonly channelsOn = new Map<string, Set<RemoteChannel>>();
+  private readonly heartbeats: Subscription;
+  private readonly watchdog: ReturnType<typeof setInterval>;
+
+  constructor(nc: NatsConnection, s: ReturnType<typeof subjects>, private readonly hostTimeout: number) {
+    const hbPrefix = s.heartbeat('');
+    this.heartbeats = nc.subscribe(s.heartbeats, {
+      callback: (_error, msg) => {
+        this.lastSeen.set(msg.subject.slice(hbPrefix.length), Date.now());
+      },
+    });
+    this.watchdog = setInterval(() => this.check(), Math.max(20, Math.min(250, hostTimeout / 4)));
+    this.watchdog.unref();
+  }
+
+  private check(): void {
+    const now = Date.now();
+    for (const [hostId, channels] of this.channelsOn) {
+      if (channels.size === 0 || now - (this.lastSeen.get(hostId) ?? now) <= this.hostTimeout) continue;
+      this.lost.add(hostId);
+      for (const channel of [...channels]) channel.lose(`host ${hostId} lost: no heartbeat for ${this.hostTimeout} ms`);
+    }
+  }
+
+  track(channel: RemoteChannel, hostId: string): void {
+    if (!this.lastSeen.has(hostId)) this.lastSeen.set(hostId, Date.now());
+    let set = this.channelsOn.get(hostId);
+    if (!set) this.channelsOn.set(hostId, (set = new Set()));
+    set.add(channel);
+  }
+
+  untrack(channel: RemoteChannel, hostId: string): void {
+    this.channelsOn.get(hostId)?.delete(channel);
+  }
+
+  stop(): void {
+    clearInterval(this.watchdog);
+    this.heartbeats.unsubscribe();
+  }
+}
+
+/** What a discovery round needs: where to ask, for which class, and the hosts already known lost. */
+interface Discovery {
+  nc: NatsConnection;
+  createInbox(): string;
+  s: ReturnType<typeof subjects>;
+  limit: number;
+  exportName: string;
+  prefix: string;
+  service: string | undefined;
+  timeout: number;
+  watch: HostWatch;
+}
+
+/** Ask every host serving the class; resolve once `needed` slots are offered (and answers settled) or on timeout. */
+function discover(d: Discovery, needed: number): Promise<DiscoverAnswer[]> {
+  return new Promise((resolve) => {
+    const answers = new Map<string, DiscoverAnswer>();
+    let settle: NodeJS.Timeout | undefined;
+    const inbox = d.createInbox();
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(settle);
+      sub.unsubscribe();
+      resolve([...answers.values()]);
+    };
+    const timer = setTimeout(finish, d.timeout);
+    const sub: Subscription = d.nc.subscribe(inbox, {
+      callback: (_error, msg) => {
+        let answer: DiscoverAnswer | undefined;
+        try {
+          answer = d.service === undefined ? (decode(msg.data) as DiscoverAnswer) : discoverAnswerFromStats(JSON.parse(new TextDecoder().decode(msg.data)), d.exportName, d.prefix);
+        } catch {
+          return;
+        }
+        if (answer?.exportName !== d.exportName || typeof answer.hostId !== 'string' || d.watch.lost.has(answer.hostId)) return;
+        answers.set(answer.hostId, answer);
+        d.watch.lastSeen.set(answer.hostId, Date.now());
+        let free = 0;
+        for (const a of answers.values()) free += a.free;
+        if (free >= needed) {
+          clearTimeout(settle);
+          settle = setTimeout(finish, SETTLE_MS);
+        }
+      },
+    });
+    // By service name: the standard stats request, which every host of that service answers.
+    if (d.service !== undefined) d.nc.publish(statsSubject(d.service), new Uint8Array(), { reply: inbox });
+    else d.nc.publish(d.s.discover, encode({ exportName: d.exportName }, d.limit), { reply: inbox });
+  });
+}
+
+/** Round-robin over hosts by free slots: 5 over hosts with 4 and 2 free → A, B, A, B, A. */
+function assign(plan: Map<number, string>, answers: DiscoverAnswer[], count: number, first: number): void {
+  const free = new Map(answers.map((a) => [a.hostId, a.free] as const));
+  let index = first;
+  while (index < first + count) {
+    let placed = false;
+    for (const [hostId, left] of free) {
+      if (left <= 0 || index >= first + count) continue;
+      plan.set(index++, hostId);
+      free.set(hostId, left - 1);
+      placed = true;
+    }
+    if (!placed) break;
+  }
 }
 
 interface RemoteContext {

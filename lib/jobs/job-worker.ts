@@ -3,7 +3,7 @@
  * the pool a way to time each job where it runs (`runJob`) and to free pool-scoped cache entries (`freePoolCache`)
  * once no pending job needs them (BSB's `pool_cache`).
  */
-import { UnknownMethodError } from '../pool/errors.ts';
+import { UnknownMethodError } from '../protocol/errors.ts';
 
 /**
  * What `runJob` sends back: the method's value and how long it ran in the worker.

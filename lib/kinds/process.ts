@@ -9,7 +9,7 @@ import type { Request, Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { runtimeEntryUrl, tsxImportUrl, workerExecArgv } from './bootstrap.ts';
 import { explainProcessCloneError } from '../shared/process-memory.ts';
-import { nodeBuiltin } from './platform.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
 import { warnCopiedOnce } from '../protocol/transfer.ts';
 
 export const processKind: WorkerKind = {

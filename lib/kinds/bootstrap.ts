@@ -1,4 +1,4 @@
-import { nodeBuiltin } from './platform.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
 
 /**
  * How a thread worker starts. Node 20 cannot start a worker from a `.ts` file, even under `--import tsx`

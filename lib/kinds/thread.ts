@@ -3,8 +3,8 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Response } from '../protocol/messages.ts';
 import type { ExitInfo, SpawnSpec, WorkerChannel, WorkerKind } from './worker-kind.ts';
 import { bootstrapSource, bundledThreadRuntime, runtimeEntryUrl, tsxLoaderUrl, workerExecArgv } from './bootstrap.ts';
-import { nodeBuiltin } from './platform.ts';
-import { closeLoadGate, newLoadGate, type LoadGate } from './load-gate.ts';
+import { nodeBuiltin } from '../platform/platform.ts';
+import { closeLoadGate, newLoadGate, type LoadGate } from '../runtime/load-gate.ts';
 
 // node:worker_threads is fetched when a worker starts, not imported: this file is loaded in browsers too.
 const threads = () => nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');

@@ -3,7 +3,7 @@
  * protocol as threads: batches of tuples over postMessage, SharedArrayBuffers shared rather than copied.
  *
  * Two ways to start a worker:
- * - the factory form (`worker: () => new Worker(new URL('./model.worker.js', import.meta.url), { type: 'module' })`,
+ * - the factory form (`worker: () => new Worker(new URL('../workers/model.worker.js', import.meta.url), { type: 'module' })`,
  *   the script calling `expose(Model)`), which bundlers (esbuild, Vite, webpack) can follow; and
  * - the module form (`module: 'https://…/model.js'`): a module worker running `runtime/web-entry.js`, which
  *   imports the class's module by URL — for pages that load objectproxypool as plain ES modules, unbundled.
@@ -27,7 +27,7 @@ export const webKind: WorkerKind = {
       const worker = spec.factory();
       if (!(worker instanceof WebWorker)) {
         throw new TypeError(
-          "the worker factory must return a Web Worker for kind 'web', e.g. () => new Worker(new URL('./model.worker.js', import.meta.url), { type: 'module' })",
+          "the worker factory must return a Web Worker for kind 'web', e.g. () => new Worker(new URL('../workers/model.worker.js', import.meta.url), { type: 'module' })",
         );
       }
       return channelOf(worker);
